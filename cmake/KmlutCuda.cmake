@@ -1,0 +1,18 @@
+# KMLUT_CUDA=AUTO builds the CUDA backend when nvcc exists; ON requires it; OFF skips it.
+# One architecture by default (sm_90, H100/H200); never "native", which fails without a GPU.
+set(KMLUT_HAVE_CUDA OFF)
+if(NOT KMLUT_CUDA STREQUAL "OFF")
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+      set(CMAKE_CUDA_ARCHITECTURES 90)
+    endif()
+    enable_language(CUDA)
+    find_package(CUDAToolkit REQUIRED)
+    set(KMLUT_HAVE_CUDA ON)
+  elseif(KMLUT_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "KMLUT_CUDA=ON but no CUDA compiler (nvcc) was found")
+  endif()
+endif()
+message(STATUS "kmlut: CUDA backend ${KMLUT_HAVE_CUDA} (KMLUT_CUDA=${KMLUT_CUDA})")

@@ -1,0 +1,25 @@
+# Install rules: headers, the library, the CLI and a package config for find_package(kmlut).
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+install(DIRECTORY include/kmlut DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+set(kmlut_install_targets kmlut)
+if(KMLUT_HAVE_CUDA)
+  list(APPEND kmlut_install_targets kmlut_cuda)
+endif()
+install(TARGETS ${kmlut_install_targets} EXPORT kmlutTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+if(KMLUT_BUILD_CLI)
+  install(TARGETS kmlut_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+install(EXPORT kmlutTargets NAMESPACE kmlut:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kmlut)
+configure_package_config_file(cmake/kmlutConfig.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/kmlutConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kmlut)
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/kmlutConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/kmlutConfig.cmake
+              ${CMAKE_CURRENT_BINARY_DIR}/kmlutConfigVersion.cmake
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kmlut)
