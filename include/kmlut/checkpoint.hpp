@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "kmlut/safetensors.hpp"
@@ -39,6 +40,7 @@ class Checkpoint {
   std::filesystem::path source_;
   std::vector<SafetensorsFile> shards_;
   std::vector<TensorRef> tensors_;
+  std::unordered_map<std::string, std::size_t> index_by_name_;  // into tensors_
 };
 
 }  // namespace kmlut

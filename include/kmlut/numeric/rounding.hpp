@@ -22,7 +22,14 @@ KMLUT_HD inline float rounded_half_value(std::uint16_t half, float scale) {
   return rintf(half_bits_to_float(half) * scale) / scale;
 }
 
-// The 65,536-entry table bit pattern -> rounded value.
+// The 65,536-entry table bit pattern -> rounded value, computed once per rounding precision.
 inline constexpr std::uint32_t kHalfPatterns = 1u << 16;
+
+inline void fill_rounding_table(int precision, float* table) {
+  const float scale = decimal_scale(precision);
+  for (std::uint32_t bits = 0; bits < kHalfPatterns; ++bits) {
+    table[bits] = rounded_half_value(static_cast<std::uint16_t>(bits), scale);
+  }
+}
 
 }  // namespace kmlut::numeric

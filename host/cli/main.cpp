@@ -1,0 +1,44 @@
+// kmlut: k-means palettization of neural-network checkpoints. Exit codes (DESIGN §5): 0 success,
+// 1 runtime failure, 2 usage or config error, 3 invalid input file.
+#include <exception>
+#include <iostream>
+
+#include "host/cli/commands.hpp"
+#include "kmlut/error.hpp"
+
+namespace {
+
+enum ExitCode : int { kSuccess = 0, kRuntimeFailure = 1, kUsageError = 2, kInvalidInput = 3 };
+
+int run(int argc, char** argv) {
+  CLI::App app{"kmlut: k-means palettization of neural-network checkpoints", "kmlut"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "kmlut 0.1.0");
+  kmlut::cli::add_plan_command(app);
+  kmlut::cli::add_inspect_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // --help and --version are "successes" CLI11 reports by exception; exit() prints them.
+    const int code = app.exit(error);
+    return code == 0 ? kSuccess : kUsageError;
+  }
+  return kSuccess;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const kmlut::ConfigError& error) {
+    std::cerr << "kmlut: config error: " << error.what() << '\n';
+    return kUsageError;
+  } catch (const kmlut::InputError& error) {
+    std::cerr << "kmlut: invalid input: " << error.what() << '\n';
+    return kInvalidInput;
+  } catch (const std::exception& error) {
+    std::cerr << "kmlut: error: " << error.what() << '\n';
+    return kRuntimeFailure;
+  }
+}

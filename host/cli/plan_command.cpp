@@ -1,0 +1,100 @@
+// `kmlut plan`: the resolved job list of a checkpoint, without reading tensor data.
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "config/config_tree.hpp"
+#include "host/cli/cli_input.hpp"
+#include "host/cli/commands.hpp"
+#include "host/cli/text_table.hpp"
+#include "kmlut/plan.hpp"
+
+namespace kmlut::cli {
+namespace {
+
+struct PlanOptions {
+  std::string input;
+  ConfigOptions config;
+  bool json = false;
+};
+
+std::string spec_summary(const PalettizationSpec& spec) {
+  std::string text = std::to_string(spec.n_bits) + "-bit ";
+  if (spec.granularity.type == GranularityType::PerTensor) {
+    text += "per_tensor";
+  } else {
+    text += "group " + std::to_string(spec.granularity.group_size) + " axis " +
+            std::to_string(spec.granularity.axis.value_or(0));
+  }
+  if (spec.cluster_dim > 1) text += " cluster_dim " + std::to_string(spec.cluster_dim);
+  if (spec.enable_per_channel_scale) text += " +scale";
+  if (spec.lut_qspec) {
+    text += spec.lut_qspec->dtype == LutDType::Int8 ? " lut int8" : " lut uint8";
+  }
+  return text;
+}
+
+nlohmann::ordered_json job_to_json(const Job& job) {
+  nlohmann::ordered_json entry;
+  entry["tensor"] = job.tensor;
+  entry["shape"] = job.shape;
+  entry["dtype"] = std::string(dtype_name(job.dtype));
+  entry["module"] = job.module;
+  entry["module_type"] = job.module_type;
+  entry["op"] = job.op.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(job.op);
+  entry["op_type"] =
+      job.op_type.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(job.op_type);
+  entry["state"] = job.state;
+  entry["spec"] = job.spec ? detail::spec_to_tree(*job.spec) : nlohmann::ordered_json();
+  entry["enable_fast_kmeans_mode"] = job.enable_fast_kmeans_mode;
+  entry["rounding_precision"] = job.rounding_precision;
+  entry["decided_by"] = job.decided_by;
+  return entry;
+}
+
+void print_table(const Plan& plan, std::ostream& out) {
+  TextTable table({"tensor", "dtype", "shape", "op", "spec", "decided by"});
+  for (const Job& job : plan.jobs) {
+    table.add_row({job.tensor, std::string(dtype_name(job.dtype)), format_shape(job.shape),
+                   job.op_type.empty() ? "-" : job.op_type, job.spec ? spec_summary(*job.spec) : "-",
+                   job.decided_by});
+  }
+  table.print(out);
+  out << plan.jobs.size() << " tensors, " << plan.palettized_count() << " to palettize\n";
+}
+
+void run_plan(const PlanOptions& options) {
+  const KMeansPalettizerConfig config = load_config_option(options.config);
+  const Checkpoint checkpoint = Checkpoint::open(options.input);
+  const std::vector<TensorInfo> tensors = tensor_infos(checkpoint);
+  const ModelDescription model = load_model_description(options.config, tensors);
+  const Plan plan = resolve_plan(config, model, tensors);
+  if (!options.json) {
+    print_table(plan, std::cout);
+    return;
+  }
+  nlohmann::ordered_json document;
+  document["jobs"] = nlohmann::ordered_json::array();
+  for (const Job& job : plan.jobs) document["jobs"].push_back(job_to_json(job));
+  std::cout << document.dump(2) << '\n';
+}
+
+}  // namespace
+
+void add_plan_command(CLI::App& app) {
+  auto options = std::make_shared<PlanOptions>();
+  CLI::App* command = app.add_subcommand(
+      "plan", "Show which tensors would be palettized with which spec (reads no tensor data)");
+  command->add_option("INPUT", options->input,
+                      "a .safetensors file, an index .json, or a directory holding either")
+      ->required();
+  command->add_option("--config", options->config.config_path,
+                      "KMeansPalettizerConfig as JSON or YAML");
+  command->add_option("--preset", options->config.preset, "w4, w6 or w8");
+  command->add_option("--manifest", options->config.manifest_path,
+                      "model description from a compiler (docs/manifest.md)");
+  command->add_flag("--json", options->json, "print {\"jobs\": [...]} as JSON");
+  command->callback([options] { run_plan(*options); });
+}
+
+}  // namespace kmlut::cli

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite (README's second command; .ci/run calls it): installs what is missing,
+# builds once per configuration, then runs the unit, CLI and install tests, the same suite under
+# ASan + UBSan, the fuzz targets for a fixed budget, and the format check.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+export KMLUT_REQUIRE_ORACLES=1  # a test oracle that cannot run is a failure here, not a skip
+jobs=$(nproc)
+
+echo "== build and test (preset default: CUDA backend when nvcc exists)" >&2
+cmake --preset default >/dev/null
+cmake --build --preset default -j "$jobs"
+ctest --preset default -j "$jobs"
+
+echo "== build and test under AddressSanitizer + UndefinedBehaviorSanitizer" >&2
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j "$jobs"
+ctest --preset asan -j "$jobs" -E '^install\.'
+
+echo "== fuzz the parsers" >&2
+scripts/fuzz.sh "${KMLUT_FUZZ_SECONDS:-30}"
+
+echo "== format" >&2
+scripts/check-format.sh
+echo "all tests passed" >&2
