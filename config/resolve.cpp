@@ -4,12 +4,12 @@
 // that match a module or any of its ancestors the last defined wins (coreai_opt walks patterns in
 // reverse definition order and lets a match propagate to descendants); type keys likewise. A
 // config reached through an ancestor drops module_state_spec.
-// Op level: module_state_spec > op_name_config (last defined match) > op_type_config > op_state_spec;
-// in every state map an exact state name beats "*".
+// Op level: module_state_spec > op_name_config (last defined match) > op_type_config >
+// op_state_spec; in every state map an exact state name beats "*".
 #include <algorithm>
-#include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "config/key_path.hpp"
 #include "config/regex.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/plan.hpp"
@@ -18,6 +18,7 @@ namespace kmlut {
 namespace {
 
 using detail::FullMatchRegex;
+using detail::json_quote;
 
 enum class Level { Name, Type, Global };
 
@@ -43,11 +44,11 @@ struct TensorDecision {
   std::string decided_by;
 };
 
-std::string json_quoted(const std::string& text) { return nlohmann::json(text).dump(); }
-
 StateMatch match_state(const StateSpecMap& specs, const std::string& state) {
-  if (const auto* spec = specs.find(state)) return {true, *spec, state};
-  if (const auto* spec = specs.find("*")) return {true, *spec, "*"};
+  if (const auto* spec = specs.find(state))
+    return {true, *spec, state};
+  if (const auto* spec = specs.find("*"))
+    return {true, *spec, "*"};
   return {};
 }
 
@@ -71,19 +72,21 @@ std::string ineligibility(const TensorInfo& tensor) {
     return "not eligible: dtype " + std::string(dtype_name(tensor.dtype)) +
            " (only F64, F32, F16 and BF16 tensors are palettized)";
   }
-  if (tensor.numel() <= 1) return "not eligible: fewer than 2 elements";
+  if (tensor.numel() <= 1)
+    return "not eligible: fewer than 2 elements";
   return {};
 }
 
 class Resolver {
  public:
-  Resolver(const KMeansPalettizerConfig& config, const ModelDescription& model)
-      : config_(config) {
+  Resolver(const KMeansPalettizerConfig& config, const ModelDescription& model) : config_(config) {
     for (const auto& [pattern, module_config] : config.module_name_configs) {
       module_patterns_.push_back(FullMatchRegex::compile(
-          pattern, "kmeans_palettization_config.module_name_configs[" + json_quoted(pattern) + "]"));
+          pattern,
+          detail::child_path(std::string(detail::kConfigRoot) + ".module_name_configs", pattern)));
     }
-    for (const ModuleDescription& module : model.modules) module_types_[module.name] = module.type;
+    for (const ModuleDescription& module : model.modules)
+      module_types_[module.name] = module.type;
   }
 
   ModuleDecision decide_module(const std::string& module) {
@@ -93,17 +96,21 @@ class Resolver {
       --it;
       --index;
       for (const std::string& candidate : chain) {
-        if (!module_patterns_[index].matches(candidate)) continue;
+        if (!module_patterns_[index].matches(candidate))
+          continue;
         return make_decision(it->second, Level::Name,
-                             "module_name_configs[" + json_quoted(it->first) + "]", module, candidate);
+                             "module_name_configs[" + json_quote(it->first) + "]", module,
+                             candidate);
       }
     }
     for (auto it = config_.module_type_configs.end(); it != config_.module_type_configs.begin();) {
       --it;
       for (const std::string& candidate : chain) {
-        if (type_of(candidate) != it->first) continue;
+        if (type_of(candidate) != it->first)
+          continue;
         return make_decision(it->second, Level::Type,
-                             "module_type_configs[" + json_quoted(it->first) + "]", module, candidate);
+                             "module_type_configs[" + json_quote(it->first) + "]", module,
+                             candidate);
       }
     }
     return make_decision(config_.global_config, Level::Global, "global_config", module, module);
@@ -117,26 +124,28 @@ class Resolver {
       StateMatch match = match_state(config.module_state_spec, state);
       if (match.found) {
         result.match = std::move(match);
-        result.decided_by = decision.source + " > module_state_spec[" +
-                            json_quoted(result.match.key) + "]";
+        result.decided_by =
+            decision.source + " > module_state_spec[" + json_quote(result.match.key) + "]";
         return result;
       }
     }
     for (const OpDescription& op : module.ops) {
-      if (!consumes(op, state)) continue;
+      if (!consumes(op, state))
+        continue;
       auto [specs, op_source] = op_state_specs(config, op);
       StateMatch match = match_state(*specs, state);
-      if (!match.found) continue;
+      if (!match.found)
+        continue;
       result.op = &op;
       result.match = std::move(match);
       result.decided_by = decision.source + " > " + op_source + "op_state_spec[" +
-                          json_quoted(result.match.key) + "]";
+                          json_quote(result.match.key) + "]";
       return result;
     }
     result.decided_by =
         decision.source + (result.op == nullptr
                                ? " > no op consumes it and module_state_spec has no entry for it"
-                               : " > op_state_spec has no entry for " + json_quoted(state));
+                               : " > op_state_spec has no entry for " + json_quote(state));
     return result;
   }
 
@@ -144,9 +153,11 @@ class Resolver {
   ModuleDecision make_decision(const ModuleKMeansPalettizerConfig& config, Level level,
                                std::string source, const std::string& module,
                                const std::string& matched) const {
-    if (config.is_disabled()) source += " (null: disabled)";
+    if (config.is_disabled())
+      source += " (null: disabled)";
     const bool inherited = matched != module;
-    if (inherited) source += " via ancestor " + json_quoted(matched);
+    if (inherited)
+      source += " via ancestor " + json_quote(matched);
     return {&config, level, inherited, std::move(source)};
   }
 
@@ -158,7 +169,8 @@ class Resolver {
   static const OpDescription* first_consumer(const ModuleDescription& module,
                                              const std::string& state) {
     for (const OpDescription& op : module.ops) {
-      if (consumes(op, state)) return &op;
+      if (consumes(op, state))
+        return &op;
     }
     return nullptr;
   }
@@ -173,11 +185,11 @@ class Resolver {
       --it;
       --index;
       if (patterns[index].matches(op.name)) {
-        return {&it->second.op_state_spec, "op_name_config[" + json_quoted(it->first) + "] > "};
+        return {&it->second.op_state_spec, "op_name_config[" + json_quote(it->first) + "] > "};
       }
     }
     if (const OpKMeansPalettizerConfig* by_type = config.op_type_config.find(op.type)) {
-      return {&by_type->op_state_spec, "op_type_config[" + json_quoted(op.type) + "] > "};
+      return {&by_type->op_state_spec, "op_type_config[" + json_quote(op.type) + "] > "};
     }
     return {&config.op_state_spec, ""};
   }
@@ -186,7 +198,8 @@ class Resolver {
     auto [it, inserted] = op_patterns_.try_emplace(&config);
     if (inserted) {
       for (const auto& [pattern, op_config] : config.op_name_config) {
-        it->second.push_back(FullMatchRegex::compile(pattern, "op_name_config[" + json_quoted(pattern) + "]"));
+        it->second.push_back(
+            FullMatchRegex::compile(pattern, "op_name_config[" + json_quote(pattern) + "]"));
       }
     }
     return it->second;
@@ -194,15 +207,15 @@ class Resolver {
 
   const KMeansPalettizerConfig& config_;
   std::vector<FullMatchRegex> module_patterns_;
-  std::unordered_map<const ModuleKMeansPalettizerConfig*, std::vector<FullMatchRegex>>
-      op_patterns_;
+  std::unordered_map<const ModuleKMeansPalettizerConfig*, std::vector<FullMatchRegex>> op_patterns_;
   std::unordered_map<std::string, std::string> module_types_;
 };
 
 // A tensor several modules claim (tied weights) is decided by the module whose config has the
 // highest priority and names it; among equals the first described module.
 bool better(const TensorDecision& candidate, const TensorDecision& current) {
-  if (candidate.match.found != current.match.found) return candidate.match.found;
+  if (candidate.match.found != current.match.found)
+    return candidate.match.found;
   return candidate.module_decision.level < current.module_decision.level;
 }
 
@@ -265,7 +278,8 @@ Plan resolve_plan(const KMeansPalettizerConfig& config, const ModelDescription& 
     for (const StateDescription& state : module.states) {
       TensorDecision decision = resolver.decide_state(module, module_decision, state.name);
       auto [it, inserted] = decisions.try_emplace(state.tensor, decision);
-      if (!inserted && better(decision, it->second)) it->second = std::move(decision);
+      if (!inserted && better(decision, it->second))
+        it->second = std::move(decision);
     }
   }
   Plan plan;

@@ -35,7 +35,8 @@ class ManifestParser {
       fail("kmlut_manifest", "must be 1 (the manifest format version)");
     }
     const Json* modules = find(root, "modules");
-    if (modules == nullptr || !modules->is_array()) fail("modules", "expected an array");
+    if (modules == nullptr || !modules->is_array())
+      fail("modules", "expected an array");
     std::vector<ModuleDescription> result;
     std::unordered_set<std::string> seen;
     for (std::size_t i = 0; i < modules->size(); ++i) {
@@ -61,7 +62,8 @@ class ManifestParser {
 
   void expect_keys(const Json& object, const std::string& path,
                    std::initializer_list<const char*> allowed) const {
-    if (!object.is_object()) fail(path, "expected an object");
+    if (!object.is_object())
+      fail(path, "expected an object");
     for (const auto& item : object.items()) {
       bool known = false;
       std::string expected;
@@ -79,10 +81,12 @@ class ManifestParser {
                            bool required) const {
     const Json* value = find(object, key);
     if (value == nullptr) {
-      if (required) fail(path, std::string("missing key \"") + key + "\"");
+      if (required)
+        fail(path, std::string("missing key \"") + key + "\"");
       return {};
     }
-    if (!value->is_string()) fail(path + "." + key, "expected a string");
+    if (!value->is_string())
+      fail(path + "." + key, "expected a string");
     return value->get<std::string>();
   }
 
@@ -93,10 +97,10 @@ class ManifestParser {
     module.type = string_field(entry, path, "type", false);
     module.states = parse_states(entry, path, module.name);
     if (const Json* ops = find(entry, "ops")) {
-      if (!ops->is_array()) fail(path + ".ops", "expected an array");
+      if (!ops->is_array())
+        fail(path + ".ops", "expected an array");
       for (std::size_t i = 0; i < ops->size(); ++i) {
-        module.ops.push_back(
-            parse_op((*ops)[i], path + ".ops[" + std::to_string(i) + "]", module));
+        module.ops.push_back(parse_op((*ops)[i], path + ".ops[" + std::to_string(i) + "]", module));
       }
     }
     return module;
@@ -111,11 +115,13 @@ class ManifestParser {
       auto it = tensors_by_module_.find(module_name);
       return it == tensors_by_module_.end() ? std::vector<StateDescription>{} : it->second;
     }
-    if (!states->is_object()) fail(path + ".states", "expected an object");
+    if (!states->is_object())
+      fail(path + ".states", "expected an object");
     std::vector<StateDescription> result;
     for (const auto& item : states->items()) {
       const std::string state_path = path + ".states." + item.key();
-      if (!item.value().is_string()) fail(state_path, "expected a tensor name (string)");
+      if (!item.value().is_string())
+        fail(state_path, "expected a tensor name (string)");
       const std::string tensor = item.value().get<std::string>();
       if (checkpoint_tensors_.count(tensor) == 0) {
         fail(state_path, "tensor \"" + tensor + "\" is not in the checkpoint");
@@ -131,18 +137,23 @@ class ManifestParser {
     OpDescription op;
     const std::string type = string_field(entry, path, "type", true);
     const std::optional<std::string> normalized = normalize_op_type(type);
-    if (!normalized) fail(path + ".type", "unknown op type \"" + type + "\"" + expected_op_types());
+    if (!normalized)
+      fail(path + ".type", "unknown op type \"" + type + "\"" + expected_op_types());
     op.type = *normalized;
     op.name = string_field(entry, path, "name", false);
-    if (op.name.empty()) op.name = module.name.empty() ? op.type : module.name + "." + op.type;
+    if (op.name.empty())
+      op.name = module.name.empty() ? op.type : module.name + "." + op.type;
     const Json* states = find(entry, "states");
     if (states == nullptr) {
-      for (const StateDescription& state : module.states) op.states.push_back(state.name);
+      for (const StateDescription& state : module.states)
+        op.states.push_back(state.name);
       return op;
     }
-    if (!states->is_array()) fail(path + ".states", "expected an array of state names");
+    if (!states->is_array())
+      fail(path + ".states", "expected an array of state names");
     for (const Json& state : *states) {
-      if (!state.is_string()) fail(path + ".states", "expected an array of state names");
+      if (!state.is_string())
+        fail(path + ".states", "expected an array of state names");
       const std::string name = state.get<std::string>();
       const bool known = std::any_of(module.states.begin(), module.states.end(),
                                      [&](const StateDescription& s) { return s.name == name; });
@@ -156,7 +167,8 @@ class ManifestParser {
 
   static std::string expected_op_types() {
     std::string list;
-    for (const std::string& type : supported_op_types()) list += (list.empty() ? "" : ", ") + type;
+    for (const std::string& type : supported_op_types())
+      list += (list.empty() ? "" : ", ") + type;
     return " (expected one of: " + list + ", or their aten.<name>.default spellings)";
   }
 
@@ -171,14 +183,17 @@ void add_inferred_modules(ModelDescription& model, const std::vector<TensorInfo>
   std::unordered_set<std::string> listed;
   for (const ModuleDescription& module : model.modules) {
     listed.insert(module.name);
-    for (const StateDescription& state : module.states) claimed.insert(state.tensor);
+    for (const StateDescription& state : module.states)
+      claimed.insert(state.tensor);
   }
   std::vector<TensorInfo> unclaimed;
   for (const TensorInfo& tensor : tensors) {
-    if (claimed.count(tensor.name) == 0) unclaimed.push_back(tensor);
+    if (claimed.count(tensor.name) == 0)
+      unclaimed.push_back(tensor);
   }
   for (ModuleDescription& module : infer_model_description(unclaimed).modules) {
-    if (listed.count(module.name) != 0) continue;  // listed but not owning these: keep as listed
+    if (listed.count(module.name) != 0)
+      continue;  // listed but not owning these: keep as listed
     model.modules.push_back(std::move(module));
   }
 }
@@ -202,7 +217,8 @@ ModelDescription parse_manifest(const std::string& text, const std::string& sour
 ModelDescription load_manifest(const std::filesystem::path& path,
                                const std::vector<TensorInfo>& tensors) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path.string() + ": cannot open manifest");
+  if (!in)
+    throw InputError(path.string() + ": cannot open manifest");
   std::ostringstream text;
   text << in.rdbuf();
   return parse_manifest(text.str(), path.string(), tensors);

@@ -34,7 +34,8 @@ const TensorInfo* state_tensor(const std::vector<const TensorInfo*>& tensors,
                                const std::vector<StateDescription>& states,
                                const std::string& state) {
   for (std::size_t i = 0; i < states.size(); ++i) {
-    if (states[i].name == state) return tensors[i];
+    if (states[i].name == state)
+      return tensors[i];
   }
   return nullptr;
 }
@@ -48,7 +49,8 @@ InferredKind infer_kind(const std::string& module, const std::vector<const Tenso
     return {"torch.nn.modules.activation.MultiheadAttention", "multi_head_attention_forward"};
   }
   const TensorInfo* weight = state_tensor(tensors, states, "weight");
-  if (weight == nullptr) return {};
+  if (weight == nullptr)
+    return {};
   switch (weight->shape.size()) {
     case 2:
       return {"torch.nn.modules.linear.Linear", "linear"};
@@ -67,7 +69,8 @@ InferredKind infer_kind(const std::string& module, const std::vector<const Tenso
 
 std::pair<std::string, std::string> split_tensor_name(const std::string& tensor) {
   const auto dot = tensor.rfind('.');
-  if (dot == std::string::npos) return {"", tensor};
+  if (dot == std::string::npos)
+    return {"", tensor};
   return {tensor.substr(0, dot), tensor.substr(dot + 1)};
 }
 
@@ -89,11 +92,13 @@ ModelDescription infer_model_description(const std::vector<TensorInfo>& tensors)
     ModuleDescription& module = model.modules[i];
     const InferredKind kind = infer_kind(module.name, module_tensors[i], module.states);
     module.type = kind.module_type;
-    if (kind.op_type.empty()) continue;
+    if (kind.op_type.empty())
+      continue;
     OpDescription op;
     op.type = kind.op_type;
     op.name = module.name.empty() ? kind.op_type : module.name + "." + kind.op_type;
-    for (const StateDescription& state : module.states) op.states.push_back(state.name);
+    for (const StateDescription& state : module.states)
+      op.states.push_back(state.name);
     module.ops.push_back(std::move(op));
   }
   return model;
@@ -101,7 +106,8 @@ ModelDescription infer_model_description(const std::vector<TensorInfo>& tensors)
 
 const ModuleDescription* ModelDescription::find_module(const std::string& name) const {
   for (const ModuleDescription& module : modules) {
-    if (module.name == name) return &module;
+    if (module.name == name)
+      return &module;
   }
   return nullptr;
 }

@@ -1,5 +1,5 @@
-// Every CUDA runtime call goes through KMLUT_CUDA_CHECK: a failure becomes a kmlut::Error that names
-// the call, the file and line, and CUDA's own description.
+// Every CUDA runtime call goes through KMLUT_CUDA_CHECK: a failure becomes a kmlut::Error that
+// names the call, the file and line, and CUDA's own description.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -18,10 +18,10 @@ namespace kmlut::cuda {
 
 }  // namespace kmlut::cuda
 
-#define KMLUT_CUDA_CHECK(call)                                                      \
-  do {                                                                              \
-    const cudaError_t kmlut_status_ = (call);                                       \
-    if (kmlut_status_ != cudaSuccess) {                                             \
-      ::kmlut::cuda::throw_cuda_error(kmlut_status_, #call, __FILE__, __LINE__);    \
-    }                                                                               \
+#define KMLUT_CUDA_CHECK(call)                                                   \
+  do {                                                                           \
+    const cudaError_t kmlut_status_ = (call);                                    \
+    if (kmlut_status_ != cudaSuccess) {                                          \
+      ::kmlut::cuda::throw_cuda_error(kmlut_status_, #call, __FILE__, __LINE__); \
+    }                                                                            \
   } while (0)

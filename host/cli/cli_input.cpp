@@ -9,21 +9,25 @@ KMeansPalettizerConfig load_config_option(const ConfigOptions& options) {
   if (!options.config_path.empty() && !options.preset.empty()) {
     throw ConfigError("--config and --preset are exclusive: give one of them");
   }
-  if (!options.config_path.empty()) return load_config(options.config_path);
-  if (!options.preset.empty()) return KMeansPalettizerConfig::preset(options.preset);
+  if (!options.config_path.empty())
+    return load_config(options.config_path);
+  if (!options.preset.empty())
+    return KMeansPalettizerConfig::preset(options.preset);
   return KMeansPalettizerConfig{};
 }
 
 std::vector<TensorInfo> tensor_infos(const Checkpoint& checkpoint) {
   std::vector<TensorInfo> infos;
   infos.reserve(checkpoint.tensors().size());
-  for (const Checkpoint::TensorRef& ref : checkpoint.tensors()) infos.push_back(*ref.info);
+  for (const Checkpoint::TensorRef& ref : checkpoint.tensors())
+    infos.push_back(*ref.info);
   return infos;
 }
 
 ModelDescription load_model_description(const ConfigOptions& options,
                                         const std::vector<TensorInfo>& tensors) {
-  if (options.manifest_path.empty()) return infer_model_description(tensors);
+  if (options.manifest_path.empty())
+    return infer_model_description(tensors);
   return load_manifest(options.manifest_path, tensors);
 }
 

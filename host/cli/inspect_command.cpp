@@ -17,7 +17,8 @@ struct InspectOptions {
 
 std::uint64_t total_bytes(const Checkpoint& checkpoint) {
   std::uint64_t bytes = 0;
-  for (const auto& ref : checkpoint.tensors()) bytes += ref.info->nbytes();
+  for (const auto& ref : checkpoint.tensors())
+    bytes += ref.info->nbytes();
   return bytes;
 }
 
@@ -35,12 +36,14 @@ void print_text(const Checkpoint& checkpoint, std::ostream& out) {
   }
   out << "\n";
   std::vector<std::string> header{"tensor", "dtype", "shape", "bytes"};
-  if (sharded) header.emplace_back("shard");
+  if (sharded)
+    header.emplace_back("shard");
   TextTable table(header);
   for (const auto& ref : checkpoint.tensors()) {
     std::vector<std::string> row{ref.info->name, std::string(dtype_name(ref.info->dtype)),
                                  format_shape(ref.info->shape), std::to_string(ref.info->nbytes())};
-    if (sharded) row.push_back(checkpoint.shards()[ref.shard].path().filename().string());
+    if (sharded)
+      row.push_back(checkpoint.shards()[ref.shard].path().filename().string());
     table.add_row(std::move(row));
   }
   table.print(out);
@@ -56,7 +59,8 @@ void print_json(const Checkpoint& checkpoint, std::ostream& out) {
     nlohmann::ordered_json file;
     file["path"] = shard.path().string();
     file["metadata"] = nlohmann::ordered_json::object();
-    for (const auto& [key, value] : shard.header().metadata) file["metadata"][key] = value;
+    for (const auto& [key, value] : shard.header().metadata)
+      file["metadata"][key] = value;
     document["files"].push_back(std::move(file));
   }
   document["tensors"] = nlohmann::ordered_json::array();
@@ -74,10 +78,11 @@ void print_json(const Checkpoint& checkpoint, std::ostream& out) {
 
 void add_inspect_command(CLI::App& app) {
   auto options = std::make_shared<InspectOptions>();
-  CLI::App* command =
-      app.add_subcommand("inspect", "Show the tensors, dtypes, shapes and metadata of a checkpoint");
-  command->add_option("FILE", options->input,
-                      "a .safetensors file, an index .json, or a directory holding either")
+  CLI::App* command = app.add_subcommand(
+      "inspect", "Show the tensors, dtypes, shapes and metadata of a checkpoint");
+  command
+      ->add_option("FILE", options->input,
+                   "a .safetensors file, an index .json, or a directory holding either")
       ->required();
   command->add_flag("--json", options->json, "print the same as JSON");
   command->callback([options] {

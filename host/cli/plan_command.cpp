@@ -26,8 +26,10 @@ std::string spec_summary(const PalettizationSpec& spec) {
     text += "group " + std::to_string(spec.granularity.group_size) + " axis " +
             std::to_string(spec.granularity.axis.value_or(0));
   }
-  if (spec.cluster_dim > 1) text += " cluster_dim " + std::to_string(spec.cluster_dim);
-  if (spec.enable_per_channel_scale) text += " +scale";
+  if (spec.cluster_dim > 1)
+    text += " cluster_dim " + std::to_string(spec.cluster_dim);
+  if (spec.enable_per_channel_scale)
+    text += " +scale";
   if (spec.lut_qspec) {
     text += spec.lut_qspec->dtype == LutDType::Int8 ? " lut int8" : " lut uint8";
   }
@@ -56,8 +58,8 @@ void print_table(const Plan& plan, std::ostream& out) {
   TextTable table({"tensor", "dtype", "shape", "op", "spec", "decided by"});
   for (const Job& job : plan.jobs) {
     table.add_row({job.tensor, std::string(dtype_name(job.dtype)), format_shape(job.shape),
-                   job.op_type.empty() ? "-" : job.op_type, job.spec ? spec_summary(*job.spec) : "-",
-                   job.decided_by});
+                   job.op_type.empty() ? "-" : job.op_type,
+                   job.spec ? spec_summary(*job.spec) : "-", job.decided_by});
   }
   table.print(out);
   out << plan.jobs.size() << " tensors, " << plan.palettized_count() << " to palettize\n";
@@ -75,7 +77,8 @@ void run_plan(const PlanOptions& options) {
   }
   nlohmann::ordered_json document;
   document["jobs"] = nlohmann::ordered_json::array();
-  for (const Job& job : plan.jobs) document["jobs"].push_back(job_to_json(job));
+  for (const Job& job : plan.jobs)
+    document["jobs"].push_back(job_to_json(job));
   std::cout << document.dump(2) << '\n';
 }
 
@@ -85,8 +88,9 @@ void add_plan_command(CLI::App& app) {
   auto options = std::make_shared<PlanOptions>();
   CLI::App* command = app.add_subcommand(
       "plan", "Show which tensors would be palettized with which spec (reads no tensor data)");
-  command->add_option("INPUT", options->input,
-                      "a .safetensors file, an index .json, or a directory holding either")
+  command
+      ->add_option("INPUT", options->input,
+                   "a .safetensors file, an index .json, or a directory holding either")
       ->required();
   command->add_option("--config", options->config.config_path,
                       "KMeansPalettizerConfig as JSON or YAML");

@@ -14,20 +14,24 @@ void TextTable::print(std::ostream& out) const {
     }
   };
   widen(header_);
-  for (const auto& row : rows_) widen(row);
+  for (const auto& row : rows_)
+    widen(row);
   auto print_row = [&](const std::vector<std::string>& row) {
     std::string line;
     for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) {
       line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+      if (i + 1 < row.size())
+        line += std::string(widths[i] - row[i].size() + 2, ' ');
     }
     out << line << '\n';
   };
   print_row(header_);
   std::vector<std::string> rule;
-  for (std::size_t width : widths) rule.emplace_back(width, '-');
+  for (std::size_t width : widths)
+    rule.emplace_back(width, '-');
   print_row(rule);
-  for (const auto& row : rows_) print_row(row);
+  for (const auto& row : rows_)
+    print_row(row);
 }
 
 std::string format_shape(const std::vector<std::int64_t>& shape) {

@@ -45,7 +45,8 @@ unsigned dtype_bits(DType dtype) noexcept;
 // Natural alignment of the dtype in bytes (1 for sub-byte types); the writer orders by it.
 unsigned dtype_alignment(DType dtype) noexcept;
 
-// The float types a palettizer may cluster: F64, F32, F16, BF16 (coreai_opt's is_optimizable_tensor).
+// The float types a palettizer may cluster: F64, F32, F16, BF16 (coreai_opt's
+// is_optimizable_tensor).
 bool is_palettizable_dtype(DType dtype) noexcept;
 
 }  // namespace kmlut

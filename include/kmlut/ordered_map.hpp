@@ -17,7 +17,8 @@ class OrderedMap {
 
   OrderedMap() = default;
   OrderedMap(std::initializer_list<value_type> items) {
-    for (const auto& item : items) insert_or_assign(item.first, item.second);
+    for (const auto& item : items)
+      insert_or_assign(item.first, item.second);
   }
 
   // Replaces the value of an existing key in place (its position is kept, as in a Python dict);
@@ -41,7 +42,8 @@ class OrderedMap {
 
   bool erase(const std::string& key) {
     auto it = locate(key);
-    if (it == items_.end()) return false;
+    if (it == items_.end())
+      return false;
     items_.erase(it);
     return true;
   }

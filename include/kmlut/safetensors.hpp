@@ -36,9 +36,9 @@ struct TensorInfo {
 inline constexpr std::uint64_t kMaxSafetensorsHeaderBytes = 100'000'000;
 
 struct SafetensorsHeader {
-  std::vector<TensorInfo> tensors;  // in data-offset order
+  std::vector<TensorInfo> tensors;                            // in data-offset order
   std::vector<std::pair<std::string, std::string>> metadata;  // __metadata__, in file order
-  std::uint64_t data_offset = 0;  // 8 + header length
+  std::uint64_t data_offset = 0;                              // 8 + header length
 
   const TensorInfo* find(const std::string& name) const;
   const std::string* metadata_value(const std::string& key) const;

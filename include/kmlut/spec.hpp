@@ -62,6 +62,8 @@ struct PalettizationSpec final {
 };
 
 // 4-bit, per-tensor, scalar, no LUT quantization, no per-channel scale.
-inline PalettizationSpec default_weight_palettization_spec() { return {}; }
+inline PalettizationSpec default_weight_palettization_spec() {
+  return {};
+}
 
 }  // namespace kmlut

@@ -1,13 +1,13 @@
 // Uses the installed public API: builds a config, serializes and reloads it, resolves a plan.
+#include <iostream>
 #include <kmlut/config_io.hpp>
 #include <kmlut/plan.hpp>
-
-#include <iostream>
 
 int main() {
   kmlut::KMeansPalettizerConfig config = kmlut::KMeansPalettizerConfig::w4();
   config.set_module_name("lm_head", std::nullopt);
-  const kmlut::KMeansPalettizerConfig reloaded = kmlut::config_from_yaml(kmlut::config_to_yaml(config));
+  const kmlut::KMeansPalettizerConfig reloaded =
+      kmlut::config_from_yaml(kmlut::config_to_yaml(config));
   if (reloaded != config) {
     std::cerr << "config did not round-trip\n";
     return 1;

@@ -15,7 +15,8 @@ namespace {
 class CudaTest : public testing::Test {
  protected:
   void SetUp() override {
-    if (kmlut::cuda::device_count() > 0) return;
+    if (kmlut::cuda::device_count() > 0)
+      return;
     const char* require = std::getenv("KMLUT_REQUIRE_GPU");
     if (require != nullptr && std::strcmp(require, "1") == 0) {
       FAIL() << "KMLUT_REQUIRE_GPU=1 but no CUDA device is usable";

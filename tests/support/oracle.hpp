@@ -15,8 +15,9 @@ inline bool oracles_required() {
 
 }  // namespace kmlut::testing_support
 
-#define KMLUT_ORACLE_UNAVAILABLE(message)                                           \
-  do {                                                                              \
-    if (::kmlut::testing_support::oracles_required()) FAIL() << (message);          \
-    GTEST_SKIP() << (message);                                                      \
+#define KMLUT_ORACLE_UNAVAILABLE(message)             \
+  do {                                                \
+    if (::kmlut::testing_support::oracles_required()) \
+      FAIL() << (message);                            \
+    GTEST_SKIP() << (message);                        \
   } while (0)

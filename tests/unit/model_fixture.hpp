@@ -39,7 +39,8 @@ inline std::vector<TensorInfo> small_model() {
 
 inline const Job& job_for(const Plan& plan, const std::string& tensor_name) {
   for (const Job& job : plan.jobs) {
-    if (job.tensor == tensor_name) return job;
+    if (job.tensor == tensor_name)
+      return job;
   }
   throw std::runtime_error("no job for " + tensor_name);
 }

@@ -52,7 +52,8 @@ TEST(Fp16, EveryHalfDecodesToItsDefinedValue) {
 TEST(Fp16, EveryHalfRoundTripsThroughFloat) {
   for (std::uint32_t bits = 0; bits < 65536; ++bits) {
     const auto half = static_cast<std::uint16_t>(bits);
-    if (std::isnan(half_bits_to_float(half))) continue;
+    if (std::isnan(half_bits_to_float(half)))
+      continue;
     ASSERT_EQ(float_to_half_bits(half_bits_to_float(half)), half) << "pattern " << bits;
   }
 }
@@ -80,7 +81,8 @@ TEST(Fp16, RandomFloatsConvertLikeTheCompiler) {
   std::uniform_int_distribution<std::uint32_t> any_bits;
   for (int i = 0; i < 2'000'000; ++i) {
     const float value = kmlut::numeric::float_from_bits(any_bits(generator));
-    if (std::isnan(value)) continue;
+    if (std::isnan(value))
+      continue;
     ASSERT_EQ(float_to_half_bits(value), compiler_half(value)) << value;
   }
 }
@@ -107,17 +109,20 @@ std::vector<float> numpy_rounding_table(int precision) {
                               std::to_string(precision) + " 2>/dev/null";
   std::vector<float> table(65536);
   FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return {};
+  if (pipe == nullptr)
+    return {};
   const std::size_t read = std::fread(table.data(), sizeof(float), table.size(), pipe);
   const int status = pclose(pipe);
-  if (read != table.size() || status != 0) return {};
+  if (read != table.size() || status != 0)
+    return {};
   return table;
 }
 
 TEST(FastModeRounding, TableMatchesNumpyForEveryPattern) {
   for (int precision : {1, 2, 3, 4, 6, 8}) {
     const std::vector<float> expected = numpy_rounding_table(precision);
-    if (expected.empty()) KMLUT_ORACLE_UNAVAILABLE("numpy is not available to " KMLUT_PYTHON);
+    if (expected.empty())
+      KMLUT_ORACLE_UNAVAILABLE("numpy is not available to " KMLUT_PYTHON);
     std::vector<float> actual(65536);
     kmlut::numeric::fill_rounding_table(precision, actual.data());
     for (std::uint32_t bits = 0; bits < 65536; ++bits) {

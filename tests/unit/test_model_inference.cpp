@@ -12,13 +12,16 @@ using testing_support::tensor;
 
 const ModuleDescription& module(const ModelDescription& model, const std::string& name) {
   const ModuleDescription* found = model.find_module(name);
-  if (found == nullptr) throw std::runtime_error("no module " + name);
+  if (found == nullptr)
+    throw std::runtime_error("no module " + name);
   return *found;
 }
 
 TEST(ModelInference, SplitsTensorNamesIntoModuleAndState) {
-  EXPECT_EQ(split_tensor_name("a.b.weight"), std::make_pair(std::string("a.b"), std::string("weight")));
-  EXPECT_EQ(split_tensor_name("logit_scale"), std::make_pair(std::string(), std::string("logit_scale")));
+  EXPECT_EQ(split_tensor_name("a.b.weight"),
+            std::make_pair(std::string("a.b"), std::string("weight")));
+  EXPECT_EQ(split_tensor_name("logit_scale"),
+            std::make_pair(std::string(), std::string("logit_scale")));
 }
 
 TEST(ModelInference, WeightRankDecidesLinearAndConv) {

@@ -248,7 +248,8 @@ TEST(ResolvePlan, WithoutAndOnlyForHelpers) {
   EXPECT_EQ(n_bits_of(plan, "stem.conv.weight"), 0);
   EXPECT_EQ(n_bits_of(plan, "layers.1.attn.q_proj.weight"), 4);
 
-  KMeansPalettizerConfig only = KMeansPalettizerConfig::w8().only_for({ModuleTarget::type(kLinear)});
+  KMeansPalettizerConfig only =
+      KMeansPalettizerConfig::w8().only_for({ModuleTarget::type(kLinear)});
   const Plan only_plan = plan_of(only);
   EXPECT_EQ(n_bits_of(only_plan, "layers.0.attn.q_proj.weight"), 8);
   EXPECT_EQ(n_bits_of(only_plan, "mha.in_proj_weight"), 0);
@@ -272,7 +273,8 @@ TEST(ResolvePlan, NullAxisBecomesTheOpsDefaultAxis) {
                                            tensor("deconv.weight", {16, 32, 3, 3})};
   ModelDescription model = infer_model_description(tensors);
   for (ModuleDescription& module : model.modules) {
-    if (module.name != "deconv") continue;
+    if (module.name != "deconv")
+      continue;
     module.type = "torch.nn.modules.conv.ConvTranspose2d";
     module.ops = {{"deconv.conv_transpose2d", "conv_transpose2d", {"weight"}}};
   }
@@ -305,8 +307,10 @@ TEST(ResolvePlan, FastModeSettingsComeFromTheModuleConfig) {
 TEST(ResolvePlan, TiedTensorIsDecidedByTheHigherPriorityModule) {
   const std::vector<TensorInfo> tensors = {tensor("embed.weight", {100, 16})};
   ModelDescription model = infer_model_description(tensors);
-  model.modules.push_back(
-      {"lm_head", kLinear, {{"weight", "embed.weight"}}, {{"lm_head.linear", "linear", {"weight"}}}});
+  model.modules.push_back({"lm_head",
+                           kLinear,
+                           {{"weight", "embed.weight"}},
+                           {{"lm_head.linear", "linear", {"weight"}}}});
   KMeansPalettizerConfig config;
   config.set_module_name("lm_head", weights_at(6));
   const Plan plan = resolve_plan(config, model, tensors);
@@ -319,7 +323,8 @@ TEST(ResolvePlan, OneJobPerTensorInCheckpointOrder) {
   const std::vector<TensorInfo> tensors = small_model();
   const Plan plan = plan_of(KMeansPalettizerConfig{}, tensors);
   ASSERT_EQ(plan.jobs.size(), tensors.size());
-  for (std::size_t i = 0; i < tensors.size(); ++i) EXPECT_EQ(plan.jobs[i].tensor, tensors[i].name);
+  for (std::size_t i = 0; i < tensors.size(); ++i)
+    EXPECT_EQ(plan.jobs[i].tensor, tensors[i].name);
 }
 
 TEST(ResolvePlan, InvalidConfigIsRejected) {

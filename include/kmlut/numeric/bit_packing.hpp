@@ -1,6 +1,6 @@
 // LSB-first bit packing of n-bit indices, the Core ML layout (coremltools pack_elements_into_bits):
-// element i occupies bits [i*n, (i+1)*n) of a little-endian bit stream, so an index may straddle two
-// bytes (n = 3, 6). Shared by the CPU backend and the CUDA kernels.
+// element i occupies bits [i*n, (i+1)*n) of a little-endian bit stream, so an index may straddle
+// two bytes (n = 3, 6). Shared by the CPU backend and the CUDA kernels.
 #pragma once
 
 #include <cstddef>
@@ -34,7 +34,8 @@ KMLUT_HD inline std::uint32_t unpack_index(const std::uint8_t* stream, std::size
   const std::size_t byte = bit / 8;
   const unsigned shift = static_cast<unsigned>(bit % 8);
   std::uint32_t window = stream[byte];
-  if (shift + static_cast<unsigned>(n_bits) > 8) window |= std::uint32_t{stream[byte + 1]} << 8;
+  if (shift + static_cast<unsigned>(n_bits) > 8)
+    window |= std::uint32_t{stream[byte + 1]} << 8;
   return (window >> shift) & ((1u << n_bits) - 1u);
 }
 

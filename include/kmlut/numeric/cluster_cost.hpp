@@ -22,8 +22,8 @@ KMLUT_HD inline double cluster_cost(double weight, double sum_wx, double sum_wxx
   return sum_wxx + weight * (mean * mean) - (2.0 * mean) * sum_wx;
 }
 
-// Prefix sums of points that all weigh 1: sum_x[i] = x[0] + … + x[i−1] (n + 1 entries, sum_x[0] = 0),
-// likewise sum_xx of x². The weight of a range is its length, so no array of weights is kept.
+// Prefix sums of points that all weigh 1: sum_x[i] = x[0] + … + x[i−1] (n + 1 entries, sum_x[0] =
+// 0), likewise sum_xx of x². The weight of a range is its length, so no array of weights is kept.
 struct UnweightedPrefixSums {
   const double* sum_x;
   const double* sum_xx;
@@ -33,8 +33,7 @@ struct UnweightedPrefixSums {
   }
   // The cost of the points [begin, end), begin < end.
   KMLUT_HD double cost(std::size_t begin, std::size_t end) const {
-    return cluster_cost(weight(begin, end), sum_x[end] - sum_x[begin],
-                        sum_xx[end] - sum_xx[begin]);
+    return cluster_cost(weight(begin, end), sum_x[end] - sum_x[begin], sum_xx[end] - sum_xx[begin]);
   }
   // The same sums seen from point `offset` on: index 0 becomes point `offset`.
   KMLUT_HD UnweightedPrefixSums shifted(std::size_t offset) const {
@@ -82,17 +81,30 @@ KMLUT_HD inline void fill_prefix_sums(const double* x, const double* w, std::siz
   }
 }
 
-// The weighted mean of the points [begin, end) as a running mean, the way kmeans1d computes its
-// centroids: the LUT entries then round to the same float32/fp16 values as the reference's. Each
-// point's weight is taken as a difference of prefix sums, as the reference does.
-template <class PrefixSums>
-KMLUT_HD inline double cluster_mean(const double* x, const PrefixSums& sums, std::size_t begin,
-                                    std::size_t end) {
-  double mean = 0.0;
-  for (std::size_t i = begin; i < end; ++i) {
-    mean += (x[i] - mean) * sums.weight(i, i + 1) / sums.weight(begin, i + 1);
+// The weighted means of consecutive clusters of sorted points, cluster j ending (exclusive) at
+// ends[j], the last at n. Each is a running mean in kmeans1d's order, a point's weight and the
+// weight so far taken as differences of the running prefix sum of w, as the reference does: equal
+// partitions then give LUT entries that round to the same float32/fp16 values as the reference's.
+// `w` == nullptr: every point weighs 1. One pass over the points, no storage.
+KMLUT_HD inline void cluster_means(const double* x, const double* w, const std::size_t* ends,
+                                   std::size_t clusters, double* means) {
+  double sum_w = 0.0;  // Σ w of the points before i, accumulated as fill_prefix_sums does
+  std::size_t i = 0;
+  for (std::size_t j = 0; j < clusters; ++j) {
+    const std::size_t begin = i;
+    const double sum_w_begin = sum_w;
+    double mean = 0.0;
+    for (; i < ends[j]; ++i) {
+      if (w == nullptr) {
+        mean += (x[i] - mean) * 1.0 / static_cast<double>(i + 1 - begin);
+      } else {
+        const double next = w[i] + sum_w;
+        mean += (x[i] - mean) * (next - sum_w) / (next - sum_w_begin);
+        sum_w = next;
+      }
+    }
+    means[j] = mean;
   }
-  return mean;
 }
 
 }  // namespace kmlut::numeric

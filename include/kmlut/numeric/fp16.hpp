@@ -31,7 +31,8 @@ KMLUT_HD inline float half_bits_to_float(std::uint16_t half) {
   if (exponent != 0) {  // normal
     return float_from_bits(sign | ((exponent + 112u) << 23) | (mantissa << 13));
   }
-  if (mantissa == 0) return float_from_bits(sign);  // signed zero
+  if (mantissa == 0)
+    return float_from_bits(sign);  // signed zero
   // Subnormal half: value = mantissa * 2^-24, exactly representable as a normal float.
   int shift = 0;
   while ((mantissa & 0x400u) == 0) {
@@ -67,7 +68,8 @@ KMLUT_HD inline std::uint16_t float_to_half_bits(float value) {
   const std::uint32_t half_ulp = 1u << (shift - 1);
   const std::uint32_t remainder = significand & ((1u << shift) - 1u);
   std::uint32_t result = significand >> shift;
-  if (remainder > half_ulp || (remainder == half_ulp && (result & 1u))) ++result;
+  if (remainder > half_ulp || (remainder == half_ulp && (result & 1u)))
+    ++result;
   return static_cast<std::uint16_t>(sign | result);
 }
 

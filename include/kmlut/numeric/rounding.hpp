@@ -13,7 +13,8 @@ namespace kmlut::numeric {
 // 10^precision as the float32 the numpy expression multiplies by.
 KMLUT_HD inline float decimal_scale(int precision) {
   double scale = 1.0;
-  for (int i = 0; i < precision; ++i) scale *= 10.0;
+  for (int i = 0; i < precision; ++i)
+    scale *= 10.0;
   return static_cast<float>(scale);
 }
 

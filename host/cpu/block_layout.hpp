@@ -1,0 +1,43 @@
+// Which elements of a tensor share one LUT (DESIGN §3.4 step 3). For scalar palettization a block
+// is a slab of `group_size` indices along the grouping axis of the tensor: rows (axis 0) or, for
+// linear and conv weights alike, input channels (axis 1). A block is a set of equally long runs of
+// consecutive elements, so it is walked without index arithmetic per element.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kmlut/spec.hpp"
+
+namespace kmlut::cpu {
+
+struct BlockRuns {
+  std::uint64_t first = 0;       // flat index of the first element
+  std::uint64_t run_length = 0;  // consecutive elements per run
+  std::uint64_t run_count = 0;
+  std::uint64_t run_stride = 0;  // flat distance between the starts of two runs
+
+  std::uint64_t size() const { return run_length * run_count; }
+
+  template <class Visit>
+  void for_each(Visit&& visit) const {
+    for (std::uint64_t run = 0; run < run_count; ++run) {
+      const std::uint64_t start = first + run * run_stride;
+      for (std::uint64_t i = start; i < start + run_length; ++i)
+        visit(i);
+    }
+  }
+};
+
+struct BlockLayout {
+  std::vector<BlockRuns> blocks;
+  // The LUT tensor's leading dimensions g_0 .. g_{r-1} (all 1 but the grouping axis).
+  std::vector<std::int64_t> lut_grid;
+  std::string skip_reason;  // non-empty: the spec does not fit the tensor, which stays dense
+};
+
+BlockLayout plan_scalar_blocks(const std::vector<std::int64_t>& shape,
+                               const PalettizationSpec& spec);
+
+}  // namespace kmlut::cpu

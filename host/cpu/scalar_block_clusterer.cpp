@@ -1,0 +1,158 @@
+#include "host/cpu/scalar_block_clusterer.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "host/cpu/weight_format.hpp"
+#include "kmlut/numeric/cluster_cost.hpp"
+
+namespace kmlut::cpu {
+namespace {
+
+constexpr double kHalfMax = 65504.0;
+
+// What the histogram counts: the stored bits of a 16-bit weight (fp16 or bf16), else the value
+// cast to fp16 (ties to even), as coreai_opt's astype(float16).
+template <class Tag>
+std::uint16_t histogram_pattern(typename Tag::Storage stored) {
+  if constexpr (sizeof(typename Tag::Storage) == 2) {
+    return stored;
+  } else if constexpr (Tag::dtype == DType::F64) {
+    return numeric::double_to_half_bits(stored);  // one rounding, as numpy's astype(float16)
+  } else {
+    return numeric::float_to_half_bits(stored);
+  }
+}
+
+// The value clustered for a histogram pattern: its fp16 value, rounded in fast mode.
+template <class Tag>
+double clustered_value(std::uint16_t pattern, const float* rounding_table) {
+  std::uint16_t half = pattern;
+  if constexpr (Tag::dtype == DType::BF16) {
+    half = numeric::float_to_half_bits(numeric::bf16_bits_to_float(pattern));
+  }
+  return rounding_table != nullptr ? rounding_table[half] : numeric::half_bits_to_float(half);
+}
+
+template <class Tag>
+bool fits_half_range(const ScalarBlockTask& task) {
+  const auto* values = static_cast<const typename Tag::Storage*>(task.values);
+  bool fits = true;
+  task.block.for_each([&](std::uint64_t i) {
+    fits = fits && std::fabs(Tag::Format::to_double(values[i])) <= kHalfMax;
+  });
+  return fits;
+}
+
+}  // namespace
+
+ScalarBlockOutcome ScalarBlockClusterer::cluster(const ScalarBlockTask& task) {
+  return with_weight_format(task.dtype, [&](auto tag) { return cluster_as<decltype(tag)>(task); });
+}
+
+template <class Tag>
+ScalarBlockOutcome ScalarBlockClusterer::cluster_as(const ScalarBlockTask& task) {
+  // coreai_opt: fp16 blocks always take the unique path (rounded only in fast mode); other blocks
+  // only in fast mode and when every value fits fp16's range.
+  ScalarBlockOutcome outcome;
+  outcome.unique_path = Tag::dtype == DType::F16 || (task.fast_mode && fits_half_range<Tag>(task));
+  if (outcome.unique_path) {
+    cluster_unique<Tag>(task, task.fast_mode);
+  } else {
+    cluster_all_values<Tag>(task);
+  }
+  write_lut<Tag>(task);
+  if constexpr (sizeof(typename Tag::Storage) == 2) {
+    if (outcome.unique_path && task.values_are_weights)
+      measure_from_histogram<Tag>(task, outcome);
+  }
+  return outcome;
+}
+
+template <class Tag>
+void ScalarBlockClusterer::cluster_unique(const ScalarBlockTask& task, bool round) {
+  const auto* values = static_cast<const typename Tag::Storage*>(task.values);
+  const float* table = round ? task.rounding_table : nullptr;
+  histogram_.reset();
+  task.block.for_each([&](std::uint64_t i) { histogram_.add(histogram_pattern<Tag>(values[i])); });
+  histogram_.collect([&](std::uint16_t pattern) { return clustered_value<Tag>(pattern, table); },
+                     points_, weights_);
+  solver_.solve(points_.data(), weights_.data(), points_.size(), 1 << task.n_bits, solution_);
+  histogram_.assign_clusters(solution_.cluster_ends);
+  task.block.for_each([&](std::uint64_t i) {
+    task.indices[i] = histogram_.cluster_of(histogram_pattern<Tag>(values[i]));
+  });
+}
+
+// Every element with the same stored bits has the same error, so the block's error is a sum over
+// the histogram's bins rather than over its elements.
+template <class Tag>
+void ScalarBlockClusterer::measure_from_histogram(const ScalarBlockTask& task,
+                                                  ScalarBlockOutcome& outcome) const {
+  const auto* lut = static_cast<const typename Tag::Storage*>(task.lut);
+  outcome.sse = histogram_.sum_over_patterns([&](std::uint16_t pattern, std::uint8_t cluster) {
+    const double error = Tag::Format::to_double(pattern) - Tag::Format::to_double(lut[cluster]);
+    return error * error;
+  });
+  outcome.sq_norm = histogram_.sum_over_patterns([&](std::uint16_t pattern, std::uint8_t) {
+    const double value = Tag::Format::to_double(pattern);
+    return value * value;
+  });
+  outcome.measured = true;
+}
+
+template <class Tag>
+void ScalarBlockClusterer::cluster_all_values(const ScalarBlockTask& task) {
+  const auto* values = static_cast<const typename Tag::Storage*>(task.values);
+  sorted_.clear();
+  task.block.for_each(
+      [&](std::uint64_t i) { sorted_.push_back(Tag::Format::to_double(values[i])); });
+  std::sort(sorted_.begin(), sorted_.end());
+  // Equal values are one weighted point: the same optimum as clustering every copy, in less work.
+  points_.clear();
+  weights_.clear();
+  for (double value : sorted_) {
+    if (!points_.empty() && value == points_.back()) {
+      weights_.back() += 1.0;
+    } else {
+      points_.push_back(value == 0.0 ? 0.0 : value);
+      weights_.push_back(1.0);
+    }
+  }
+  solver_.solve(points_.data(), weights_.data(), points_.size(), 1 << task.n_bits, solution_);
+  // The centroids are recomputed over every value, with kmeans1d's running mean, so that their
+  // rounding matches coreai_opt's (which clusters every value) bit for bit.
+  ends_.clear();
+  std::size_t copies = 0;
+  std::size_t point = 0;
+  for (std::size_t end : solution_.cluster_ends) {
+    for (; point < end; ++point)
+      copies += static_cast<std::size_t>(weights_[point]);
+    ends_.push_back(copies);
+  }
+  numeric::cluster_means(sorted_.data(), nullptr, ends_.data(), ends_.size(),
+                         solution_.centroids.data());
+  // A value belongs to the first cluster whose largest value is not below it.
+  std::vector<double>& upper = weights_;  // reused: the weights are no longer needed
+  upper.clear();
+  for (std::size_t end : ends_)
+    upper.push_back(sorted_[end - 1]);
+  task.block.for_each([&](std::uint64_t i) {
+    const double value = Tag::Format::to_double(values[i]);
+    task.indices[i] = static_cast<std::uint8_t>(
+        std::lower_bound(upper.begin(), upper.end(), value) - upper.begin());
+  });
+}
+
+template <class Tag>
+void ScalarBlockClusterer::write_lut(const ScalarBlockTask& task) {
+  auto* lut = static_cast<typename Tag::Storage*>(task.lut);
+  const std::size_t entries = std::size_t{1} << task.n_bits;
+  const std::vector<double>& centroids = solution_.centroids;
+  for (std::size_t i = 0; i < entries; ++i) {
+    // Padding repeats the last (largest) centroid, so LUT quantization sees the true range.
+    lut[i] = Tag::Format::from_double(centroids[std::min(i, centroids.size() - 1)]);
+  }
+}
+
+}  // namespace kmlut::cpu

@@ -1,0 +1,73 @@
+// Palettizing tensors: one tensor and its resolved spec in, LUTs + indices (+ scale) out, in the
+// kmlut v1 layout (DESIGN §4). Backends run batches of such requests; the CPU backend is the
+// reference every other backend must match byte for byte on the scalar path.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kmlut/dtype.hpp"
+#include "kmlut/spec.hpp"
+
+namespace kmlut {
+
+// A dense, row-major tensor in memory (not owned).
+struct TensorView {
+  DType dtype = DType::F32;
+  std::vector<std::int64_t> shape;
+  const void* data = nullptr;
+
+  std::uint64_t numel() const;
+};
+
+struct PalettizeRequest {
+  std::string name;  // for messages
+  TensorView weight;
+  PalettizationSpec spec;  // resolved: a per_grouped_channel axis is 0 or 1, not null
+  std::string op_type;     // the consuming op ("linear", "conv2d", ...; "" when none)
+  bool enable_fast_kmeans_mode = true;
+  int rounding_precision = 4;
+};
+
+struct PalettizeResult {
+  bool palettized = false;
+  std::string skip_reason;  // why the tensor stays dense, when it does
+
+  // N.lut: [g_0 .. g_{r-1}, 2^n_bits, cluster_dim] in lut_dtype (the weight's dtype).
+  DType lut_dtype = DType::F32;
+  std::vector<std::int64_t> lut_shape;
+  std::vector<std::uint8_t> lut;
+  std::size_t num_luts = 0;
+
+  // Indices of shape S_idx, one byte each, and the same LSB-first packed (N.indices).
+  std::vector<std::int64_t> index_shape;
+  std::vector<std::uint8_t> indices;
+  std::vector<std::uint8_t> packed_indices;
+
+  // N.scale: [S_0, 1, ..., 1] in the weight's dtype; empty without per-channel scale.
+  std::vector<std::int64_t> scale_shape;
+  std::vector<std::uint8_t> scale;
+
+  double sse = 0.0;                    // Σ (W − Ŵ)² in float64 over the original values
+  double weight_sq_norm = 0.0;         // Σ W², for the relative error ‖W − Ŵ‖ / ‖W‖
+  std::size_t unique_path_blocks = 0;  // blocks clustered through the weighted-unique path
+};
+
+// A palettization backend. run_batch returns one result per request, in order; the scalar path
+// is exact, so every backend gives the CPU backend's bytes.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  virtual std::vector<PalettizeResult> run_batch(const std::vector<PalettizeRequest>& requests) = 0;
+  PalettizeResult run(const PalettizeRequest& request) { return run_batch({request}).front(); }
+};
+
+// The CPU backend: every block of every request is a task on `threads` threads (0 = all cores).
+// Results are byte-identical for any thread count.
+std::unique_ptr<Backend> make_cpu_backend(int threads = 0);
+
+}  // namespace kmlut

@@ -1,0 +1,181 @@
+// Parity with coreai_opt: tests/oracles/coreai_palettize_oracle.py re-enacts its scalar
+// palettization with numpy and the weighted kmeans1d coremltools bundles; on heavy-tailed,
+// clustered, duplicated, nearly constant and two-valued data, for every n_bits, both paths and each
+// granularity, the CPU backend must give the same LUTs, the same indices and the same SSE.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+
+#include "kmlut/palettize.hpp"
+#include "support/oracle.hpp"
+#include "unit/scalar_reference.hpp"
+
+namespace kmlut {
+namespace {
+
+using testing_support::element_value;
+using testing_support::make_tensor;
+using testing_support::OwnedTensor;
+
+enum class Data { HeavyTailed, Mixture, Duplicates, FewDistinct, Constant, TwoValues };
+
+std::vector<double> generate(Data data, std::size_t count, unsigned seed) {
+  std::mt19937 generator(seed);
+  std::student_t_distribution<double> t(4.0);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::uniform_int_distribution<int> pick(0, 39);
+  std::vector<double> values(count);
+  for (double& value : values) {
+    switch (data) {
+      case Data::HeavyTailed:
+        value = 0.02 * t(generator);
+        break;
+      case Data::Mixture:
+        value = 0.3 * (pick(generator) % 3 - 1) + 0.01 * normal(generator);
+        break;
+      case Data::Duplicates:
+        value = 0.01 * pick(generator) - 0.2;
+        break;
+      case Data::FewDistinct:
+        value = 0.125 * (pick(generator) % 5);
+        break;
+      case Data::Constant:
+        value = 0.5;
+        break;
+      case Data::TwoValues:
+        value = pick(generator) % 2 ? 0.25 : -1.5;
+        break;
+    }
+  }
+  return values;
+}
+
+void write_npy(const std::string& path, const OwnedTensor& tensor) {
+  std::string shape;
+  for (auto d : tensor.shape)
+    shape += std::to_string(d) + ", ";
+  std::string header = std::string("{'descr': '") + (tensor.dtype == DType::F16 ? "<f2" : "<f4") +
+                       "', 'fortran_order': False, 'shape': (" + shape + "), }";
+  header += std::string(63 - (10 + header.size()) % 64, ' ') + "\n";  // total length % 64 == 0
+  std::ofstream out(path, std::ios::binary);
+  out.write("\x93NUMPY\x01\x00", 8);
+  const std::uint16_t length = static_cast<std::uint16_t>(header.size());
+  out.put(static_cast<char>(length & 0xFF));
+  out.put(static_cast<char>(length >> 8));
+  out << header;
+  out.write(reinterpret_cast<const char*>(tensor.bytes.data()),
+            static_cast<std::streamsize>(tensor.bytes.size()));
+}
+
+struct ParityCase {
+  OwnedTensor weight;
+  PalettizeRequest request;
+  std::string label;
+};
+
+std::vector<ParityCase> parity_cases() {
+  std::vector<ParityCase> cases;
+  const Data kinds[] = {Data::HeavyTailed, Data::Mixture,  Data::Duplicates,
+                        Data::FewDistinct, Data::Constant, Data::TwoValues};
+  const int widths[] = {1, 2, 3, 4, 6, 8};
+  unsigned seed = 1;
+  for (Data kind : kinds) {
+    for (int n_bits : widths) {
+      for (int variant = 0; variant < 3; ++variant) {
+        ParityCase c;
+        const DType dtype = variant == 1 ? DType::F32 : DType::F16;
+        c.weight = make_tensor(dtype, {32, 64}, generate(kind, 32 * 64, seed++));
+        c.request.weight = c.weight.view();
+        c.request.spec.n_bits = n_bits;
+        // F16 fast (rounded unique values); F32 fast for odd n_bits, else every value; F16 exact
+        // (unique values, unrounded).
+        c.request.enable_fast_kmeans_mode = variant == 0 || (variant == 1 && n_bits % 2 == 1);
+        c.request.spec.granularity = (n_bits + variant) % 3 == 0 ? Granularity::per_tensor()
+                                     : (n_bits + variant) % 3 == 1
+                                         ? Granularity::per_grouped_channel(0, 16)
+                                         : Granularity::per_grouped_channel(1, 16);
+        c.request.spec.enable_per_channel_scale = (seed % 4) == 0;
+        c.label = "data " + std::to_string(static_cast<int>(kind)) + ", " + std::to_string(n_bits) +
+                  " bits, " + std::string(dtype_name(dtype)) +
+                  (c.request.enable_fast_kmeans_mode ? " fast" : " exact") +
+                  (c.request.spec.enable_per_channel_scale ? " +scale" : "");
+        cases.push_back(std::move(c));
+      }
+    }
+  }
+  return cases;
+}
+
+nlohmann::json run_oracle(const std::vector<ParityCase>& cases, const std::string& directory) {
+  nlohmann::json input;
+  input["cases"] = nlohmann::json::array();
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const std::string npy = directory + "/w" + std::to_string(i) + ".npy";
+    write_npy(npy, cases[i].weight);
+    const Granularity& g = cases[i].request.spec.granularity;
+    const bool grouped = g.type == GranularityType::PerGroupedChannel;
+    input["cases"].push_back(
+        {{"weight", npy},
+         {"n_bits", cases[i].request.spec.n_bits},
+         {"axis", grouped ? nlohmann::json(*g.axis) : nlohmann::json()},
+         {"group_size", grouped ? nlohmann::json(g.group_size) : nlohmann::json()},
+         {"fast", cases[i].request.enable_fast_kmeans_mode},
+         {"precision", cases[i].request.rounding_precision},
+         {"per_channel_scale", cases[i].request.spec.enable_per_channel_scale}});
+  }
+  std::ofstream(directory + "/input.json") << input.dump();
+  const std::string command = std::string(KMLUT_PYTHON) + " " + KMLUT_ORACLE_DIR +
+                              "/coreai_palettize_oracle.py " + directory + "/input.json " +
+                              directory + "/output.json";
+  if (std::system(command.c_str()) != 0)
+    return {};
+  return nlohmann::json::parse(std::ifstream(directory + "/output.json"));
+}
+
+TEST(ScalarParity, MatchesCoreaiOptWithTheBundledKmeans1d) {
+  const std::vector<ParityCase> cases = parity_cases();
+  char directory[] = "/tmp/kmlut-parity-XXXXXX";
+  ASSERT_NE(mkdtemp(directory), nullptr);
+  const nlohmann::json oracle = run_oracle(cases, directory);
+  if (oracle.is_null())
+    KMLUT_ORACLE_UNAVAILABLE("coreai_palettize_oracle.py could not run (numpy, coremltools)");
+  std::vector<PalettizeRequest> requests;
+  for (const ParityCase& c : cases)
+    requests.push_back(c.request);
+  const std::vector<PalettizeResult> results = make_cpu_backend(2)->run_batch(requests);
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE(cases[i].label);
+    const nlohmann::json& expected = oracle["results"][i];
+    const PalettizeResult& result = results[i];
+    ASSERT_TRUE(result.palettized) << result.skip_reason;
+    const double sse = expected["sse"].get<double>();
+    EXPECT_NEAR(result.sse, sse, 1e-9 * sse + 1e-30);
+    // On the all-values path kmeans1d takes k = min(n, 2^n_bits) with n counting duplicates, so
+    // with fewer distinct values than k it returns one of many lossless partitions (duplicate or
+    // arbitrary centroids); kmlut clusters the distinct values (DESIGN §3.4). Both are optimal.
+    if (result.unique_path_blocks == 0 && sse == 0.0 && result.sse == 0.0)
+      continue;
+    const std::size_t entries = std::size_t{1} << cases[i].request.spec.n_bits;
+    ASSERT_EQ(expected["luts"].size(), result.num_luts);
+    for (std::size_t b = 0; b < result.num_luts; ++b) {
+      for (std::size_t e = 0; e < entries; ++e) {
+        ASSERT_EQ(element_value(result.lut_dtype, result.lut.data(), b * entries + e),
+                  expected["luts"][b][e].get<double>())
+            << "LUT " << b << " entry " << e;
+      }
+    }
+    const auto indices = expected["indices"].get<std::vector<int>>();
+    ASSERT_EQ(indices.size(), result.indices.size());
+    for (std::size_t e = 0; e < indices.size(); ++e) {
+      ASSERT_EQ(result.indices[e], indices[e]) << "element " << e;
+    }
+  }
+  std::system((std::string("rm -rf ") + directory).c_str());
+}
+
+}  // namespace
+}  // namespace kmlut
