@@ -8,5 +8,8 @@ namespace kmlut::cli {
 
 void add_plan_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
+void add_decode_command(CLI::App& app);
+void add_verify_command(CLI::App& app);
+void add_palettize_command(CLI::App& app);
 
 }  // namespace kmlut::cli

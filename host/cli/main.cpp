@@ -5,6 +5,7 @@
 
 #include "host/cli/commands.hpp"
 #include "kmlut/error.hpp"
+#include "kmlut/version.hpp"
 
 namespace {
 
@@ -13,9 +14,12 @@ enum ExitCode : int { kSuccess = 0, kRuntimeFailure = 1, kUsageError = 2, kInval
 int run(int argc, char** argv) {
   CLI::App app{"kmlut: k-means palettization of neural-network checkpoints", "kmlut"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "kmlut 0.1.0");
+  app.set_version_flag("--version", std::string("kmlut ") + kmlut::kVersion);
+  kmlut::cli::add_palettize_command(app);
   kmlut::cli::add_plan_command(app);
   kmlut::cli::add_inspect_command(app);
+  kmlut::cli::add_decode_command(app);
+  kmlut::cli::add_verify_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -63,6 +63,18 @@ std::string unsupported_reason(const PalettizeRequest& request) {
   return {};
 }
 
+template <class Tag>
+std::string first_non_finite(const TensorView& weight) {
+  const auto* w = static_cast<const typename Tag::Storage*>(weight.data);
+  const std::uint64_t numel = weight.numel();
+  for (std::uint64_t i = 0; i < numel; ++i) {
+    if (!std::isfinite(Tag::Format::to_double(w[i]))) {
+      return "non-finite value at element " + std::to_string(i);
+    }
+  }
+  return {};
+}
+
 // One pass over the weight: rejects non-finite values and, with per-channel scale, computes
 // s[r] = max |W[r, ...]| (0 -> 1) and W / s rounded to the weight's dtype, as torch does.
 template <class Tag>
@@ -265,6 +277,31 @@ class CpuBackend final : public Backend {
 
 std::uint64_t TensorView::numel() const {
   return cpu::product(shape);
+}
+
+std::string preflight_skip_reason(const PalettizeRequest& request, bool check_values) {
+  std::string reason = cpu::unsupported_reason(request);
+  if (reason.empty()) reason = cpu::plan_scalar_blocks(request.weight.shape, request.spec).skip_reason;
+  if (reason.empty() && check_values) {
+    reason = cpu::with_weight_format(request.weight.dtype, [&](auto tag) {
+      return cpu::first_non_finite<decltype(tag)>(request.weight);
+    });
+  }
+  return reason;
+}
+
+PalettizedShapes palettized_shapes(const PalettizeRequest& request) {
+  PalettizedShapes shapes;
+  shapes.lut_shape = cpu::plan_scalar_blocks(request.weight.shape, request.spec).lut_grid;
+  shapes.lut_shape.push_back(std::int64_t{1} << request.spec.n_bits);
+  shapes.lut_shape.push_back(request.spec.cluster_dim);
+  shapes.index_count = request.weight.numel() / static_cast<std::uint64_t>(request.spec.cluster_dim);
+  shapes.packed_index_bytes = numeric::packed_size(shapes.index_count, request.spec.n_bits);
+  if (request.spec.enable_per_channel_scale) {
+    shapes.scale_shape.assign(request.weight.shape.size(), 1);
+    shapes.scale_shape[0] = request.weight.shape[0];
+  }
+  return shapes;
 }
 
 std::unique_ptr<Backend> make_cpu_backend(int threads) {

@@ -56,6 +56,22 @@ struct PalettizeResult {
   std::size_t unique_path_blocks = 0;  // blocks clustered through the weighted-unique path
 };
 
+// What a palettized tensor's parts will look like, known before clustering.
+struct PalettizedShapes {
+  std::vector<std::int64_t> lut_shape;    // [g_0 .. g_{r-1}, 2^n_bits, cluster_dim]
+  std::uint64_t index_count = 0;          // numel(S_idx)
+  std::uint64_t packed_index_bytes = 0;   // ceil(index_count · n_bits / 8)
+  std::vector<std::int64_t> scale_shape;  // [S_0, 1, ..., 1], or empty without scale
+};
+
+// Decides, before any clustering, whether a request will be palettized: empty when it will, else
+// the reason it stays dense (dtype, size, a group size or cluster_dim that does not divide, a
+// feature not supported yet, and with `check_values` non-finite values, which reads the data).
+std::string preflight_skip_reason(const PalettizeRequest& request, bool check_values);
+
+// The shapes of the parts; only meaningful when preflight_skip_reason is empty.
+PalettizedShapes palettized_shapes(const PalettizeRequest& request);
+
 // A palettization backend. run_batch returns one result per request, in order; the scalar path
 // is exact, so every backend gives the CPU backend's bytes.
 class Backend {
@@ -69,5 +85,9 @@ class Backend {
 // The CPU backend: every block of every request is a task on `threads` threads (0 = all cores).
 // Results are byte-identical for any thread count.
 std::unique_ptr<Backend> make_cpu_backend(int threads = 0);
+
+// A backend by name: "cpu", "cuda" or "auto" (CUDA when a device works, else the CPU). Throws Error
+// naming what is missing when "cuda" cannot run here.
+std::unique_ptr<Backend> make_backend(const std::string& name, int threads = 0);
 
 }  // namespace kmlut

@@ -1,0 +1,47 @@
+#include "host/cli/output_policy.hpp"
+
+#include "kmlut/error.hpp"
+
+namespace kmlut::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool same_file(const fs::path& a, const fs::path& b) {
+  std::error_code error;
+  return fs::exists(b, error) && fs::equivalent(a, b, error);
+}
+
+void refuse_existing(const fs::path& path, bool force) {
+  std::error_code error;
+  if (!force && fs::exists(path, error)) {
+    throw ConfigError(path.string() + ": already exists (use --force to replace it)");
+  }
+}
+
+}  // namespace
+
+void check_output(const Checkpoint& input, const fs::path& output, bool force) {
+  if (input.layout() == Checkpoint::Layout::SingleFile) {
+    if (same_file(input.shards().front().path(), output)) {
+      throw ConfigError(output.string() + ": is the input file; choose another output");
+    }
+    std::error_code error;
+    if (fs::is_directory(output, error)) {
+      throw ConfigError(output.string() + ": is a directory; the output of a single-file "
+                                          "checkpoint is a .safetensors file");
+    }
+    refuse_existing(output, force);
+    return;
+  }
+  const fs::path input_directory = input.source().parent_path();
+  if (same_file(input_directory.empty() ? fs::path(".") : input_directory, output)) {
+    throw ConfigError(output.string() + ": is the input's directory; choose another output");
+  }
+  refuse_existing(output / "model.safetensors.index.json", force);
+  for (const SafetensorsFile& shard : input.shards()) {
+    refuse_existing(output / shard.path().filename(), force);
+  }
+}
+
+}  // namespace kmlut::cli

@@ -1,0 +1,83 @@
+#include "host/cli/report_json.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "kmlut/error.hpp"
+#include "kmlut/version.hpp"
+
+namespace kmlut::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+const char* status_name(TensorStatus status) {
+  switch (status) {
+    case TensorStatus::Palettized:
+      return "palettized";
+    case TensorStatus::Skipped:
+      return "skipped";
+    case TensorStatus::Copied:
+      break;
+  }
+  return "copied";
+}
+
+// NaN and infinities are not JSON; a report shows them as null.
+Json number(double value) { return std::isfinite(value) ? Json(value) : Json(); }
+
+Json tensor_entry(const TensorReport& tensor) {
+  Json entry;
+  entry["name"] = tensor.name;
+  entry["shape"] = tensor.shape;
+  entry["dtype"] = std::string(dtype_name(tensor.dtype));
+  entry["status"] = status_name(tensor.status);
+  entry["reason"] = tensor.reason.empty() ? Json() : Json(tensor.reason);
+  const bool has_spec = tensor.spec.has_value();
+  const bool grouped =
+      has_spec && tensor.spec->granularity.type == GranularityType::PerGroupedChannel;
+  entry["n_bits"] = has_spec ? Json(tensor.spec->n_bits) : Json();
+  entry["granularity"] = !has_spec ? Json() : grouped ? Json("per_grouped_channel") : Json("per_tensor");
+  entry["axis"] = grouped ? Json(tensor.spec->granularity.axis.value_or(0)) : Json();
+  entry["group_size"] = grouped ? Json(tensor.spec->granularity.group_size) : Json();
+  entry["cluster_dim"] = has_spec ? Json(tensor.spec->cluster_dim) : Json();
+  entry["per_channel_scale"] = has_spec ? Json(tensor.spec->enable_per_channel_scale) : Json();
+  entry["fast_mode"] = has_spec ? Json(tensor.fast_mode) : Json();
+  const bool done = tensor.status == TensorStatus::Palettized;
+  entry["num_luts"] = done ? Json(tensor.num_luts) : Json();
+  entry["sse"] = done ? number(tensor.sse) : Json();
+  entry["rel_error"] = done ? number(tensor.rel_error) : Json();
+  entry["seconds"] = done ? number(tensor.seconds) : Json();
+  return entry;
+}
+
+}  // namespace
+
+void write_report(const PipelineReport& report, const std::string& device,
+                  const std::filesystem::path& path) {
+  Json document;
+  document["kmlut_version"] = kVersion;
+  document["backend"] = report.backend;
+  document["device"] = device;
+  document["seconds"] = report.seconds;
+  document["tensors"] = Json::array();
+  for (const TensorReport& tensor : report.tensors) document["tensors"].push_back(tensor_entry(tensor));
+  document["summary"] = {{"palettized", report.count(TensorStatus::Palettized)},
+                         {"skipped", report.count(TensorStatus::Skipped)},
+                         {"copied", report.count(TensorStatus::Copied)},
+                         {"bytes_in", report.bytes_in},
+                         {"bytes_out", report.bytes_out}};
+  std::filesystem::path temporary = path;
+  temporary += ".kmlut-tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << document.dump(2) << '\n';
+    if (!out.flush()) throw Error(path.string() + ": cannot write the report");
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) throw Error(path.string() + ": cannot write the report: " + error.message());
+}
+
+}  // namespace kmlut::cli

@@ -1,0 +1,300 @@
+// The checkpoint pipeline: preflight every job, lay out each output shard, copy what stays dense,
+// then cluster the selected tensors batch by batch while the previous batch is being written.
+#include "kmlut/pipeline.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <future>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "kmlut/error.hpp"
+#include "kmlut/format.hpp"
+#include "kmlut/safetensors_writer.hpp"
+
+namespace kmlut {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::uint64_t kMinimumBudget = std::uint64_t{256} << 20;
+
+std::uint64_t available_memory() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  std::uint64_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit) {
+    if (key == "MemAvailable:") return kib * 1024;
+  }
+  return 0;
+}
+
+std::uint64_t effective_budget(const PipelineOptions& options) {
+  if (options.memory_budget != 0) return options.memory_budget;
+  return std::max(kMinimumBudget, available_memory() / 4);
+}
+
+// A selected tensor on its way to the writer.
+struct Selected {
+  PalettizeRequest request;
+  std::size_t report;  // index into the report
+  std::size_t shard;
+};
+
+struct BatchOutput {
+  std::vector<const Selected*> tensors;
+  std::vector<PalettizeResult> results;
+  double seconds = 0.0;
+};
+
+std::uint64_t working_bytes(const PalettizeRequest& request) {
+  // The input (possibly scaled), one index byte per element, the packed indices and the LUTs.
+  const std::uint64_t numel = request.weight.numel();
+  return numel * dtype_bits(request.weight.dtype) / 8 * 2 + numel * 2;
+}
+
+PalettizedTensorInfo describe(const PalettizeRequest& request) {
+  PalettizedTensorInfo info;
+  info.name = request.name;
+  info.shape = request.weight.shape;
+  info.dtype = request.weight.dtype;
+  info.n_bits = request.spec.n_bits;
+  info.cluster_dim = request.spec.cluster_dim;
+  if (request.spec.cluster_dim > 1) info.vector_axis = 0;
+  if (request.spec.granularity.type == GranularityType::PerGroupedChannel) {
+    info.group_axis = request.spec.granularity.axis.value_or(0);
+    info.group_size = request.spec.granularity.group_size;
+  }
+  info.lut = request.name + ".lut";
+  info.indices = request.name + ".indices";
+  if (request.spec.enable_per_channel_scale) info.scale = request.name + ".scale";
+  return info;
+}
+
+class CheckpointPalettizer {
+ public:
+  CheckpointPalettizer(const Checkpoint& input, const Plan& plan,
+                       const std::filesystem::path& output, Backend& backend,
+                       const PipelineOptions& options, const ProgressCallback& progress)
+      : input_(input), plan_(plan), output_(output), backend_(backend), options_(options),
+        progress_(progress) {}
+
+  PipelineReport run() {
+    const auto start = Clock::now();
+    report_.backend = backend_.name();
+    preflight();
+    open_writers();
+    copy_dense_tensors();
+    palettize_selected();
+    commit();
+    report_.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    return std::move(report_);
+  }
+
+ private:
+  void preflight() {
+    progress_state_.tensors_total = plan_.jobs.size();
+    for (const Job& job : plan_.jobs) {
+      const Checkpoint::TensorRef* ref = input_.find(job.tensor);
+      if (ref == nullptr) throw Error("plan names tensor " + job.tensor + ", absent from the input");
+      TensorReport row{job.tensor, job.shape, job.dtype, TensorStatus::Copied, job.decided_by,
+                       job.spec, job.enable_fast_kmeans_mode};
+      report_.bytes_in += ref->info->nbytes();
+      progress_state_.bytes_total += ref->info->nbytes();
+      if (job.spec) select(job, *ref, row);
+      report_.tensors.push_back(std::move(row));
+    }
+  }
+
+  void select(const Job& job, const Checkpoint::TensorRef& ref, TensorReport& row) {
+    Selected selected;
+    selected.request.name = job.tensor;
+    selected.request.weight = {job.dtype, job.shape, input_.data(ref).data};
+    selected.request.spec = *job.spec;
+    selected.request.op_type = job.op_type;
+    selected.request.enable_fast_kmeans_mode = job.enable_fast_kmeans_mode;
+    selected.request.rounding_precision = job.rounding_precision;
+    selected.report = report_.tensors.size();
+    selected.shard = ref.shard;
+    const std::string reason = preflight_skip_reason(selected.request, /*check_values=*/true);
+    if (reason.empty()) {
+      row.status = TensorStatus::Palettized;
+      row.reason.clear();
+      selected_.push_back(std::move(selected));
+      return;
+    }
+    if (options_.strict) {
+      throw Error("tensor " + job.tensor + " cannot be palettized (--strict): " + reason);
+    }
+    row.status = TensorStatus::Skipped;
+    row.reason = reason;
+  }
+
+  std::filesystem::path shard_path(std::size_t shard) const {
+    if (input_.layout() == Checkpoint::Layout::SingleFile) return output_;
+    return output_ / input_.shards()[shard].path().filename();
+  }
+
+  void open_writers() {
+    const std::size_t shards = input_.shards().size();
+    std::vector<std::vector<OutputTensor>> tensors(shards);
+    std::vector<std::vector<PalettizedTensorInfo>> described(shards);
+    std::unordered_map<std::string, const Selected*> by_name;
+    for (const Selected& selected : selected_) by_name[selected.request.name] = &selected;
+    for (const Checkpoint::TensorRef& ref : input_.tensors()) {
+      auto it = by_name.find(ref.info->name);
+      if (it == by_name.end()) {
+        tensors[ref.shard].push_back({ref.info->name, ref.info->dtype, ref.info->shape});
+        continue;
+      }
+      const PalettizeRequest& request = it->second->request;
+      const PalettizedShapes shapes = palettized_shapes(request);
+      const PalettizedTensorInfo info = describe(request);
+      tensors[ref.shard].push_back({info.lut, request.weight.dtype, shapes.lut_shape});
+      tensors[ref.shard].push_back(
+          {info.indices, DType::U8, {static_cast<std::int64_t>(shapes.packed_index_bytes)}});
+      if (info.scale) tensors[ref.shard].push_back({*info.scale, request.weight.dtype, shapes.scale_shape});
+      described[ref.shard].push_back(info);
+    }
+    if (input_.layout() == Checkpoint::Layout::Sharded) std::filesystem::create_directories(output_);
+    for (std::size_t shard = 0; shard < shards; ++shard) {
+      std::vector<std::pair<std::string, std::string>> metadata{
+          {"format", "pt"},
+          {kKmlutVersionKey, kKmlutFormatVersion},
+          {kKmlutTensorsKey, kmlut_tensors_to_json(described[shard])}};
+      for (const OutputTensor& tensor : tensors[shard]) weight_map_.emplace_back(tensor.name, shard);
+      writers_.push_back(std::make_unique<SafetensorsWriter>(
+          shard_path(shard), std::move(tensors[shard]), std::move(metadata)));
+    }
+  }
+
+  void copy_dense_tensors() {
+    std::size_t row = 0;
+    for (const Checkpoint::TensorRef& ref : input_.tensors()) {
+      if (report_.tensors[row].status != TensorStatus::Palettized) {
+        writers_[ref.shard]->write(ref.info->name, input_.data(ref));
+        advance(ref.info->name, ref.info->nbytes());
+      }
+      ++row;
+    }
+  }
+
+  void palettize_selected() {
+    const std::uint64_t budget = effective_budget(options_);
+    std::future<void> writing;
+    std::size_t next = 0;
+    while (next < selected_.size()) {
+      BatchOutput batch;
+      std::vector<PalettizeRequest> requests;
+      std::uint64_t bytes = 0;
+      // Half the budget per batch: one batch is clustered while the previous one is written.
+      while (next < selected_.size() &&
+             (requests.empty() || bytes + working_bytes(selected_[next].request) <= budget / 2)) {
+        bytes += working_bytes(selected_[next].request);
+        requests.push_back(selected_[next].request);
+        batch.tensors.push_back(&selected_[next]);
+        ++next;
+      }
+      const auto start = Clock::now();
+      batch.results = backend_.run_batch(requests);
+      batch.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      if (writing.valid()) writing.get();
+      writing = std::async(std::launch::async,
+                           [this, done = std::move(batch)]() mutable { write_batch(done); });
+    }
+    if (writing.valid()) writing.get();
+  }
+
+  void write_batch(BatchOutput& batch) {
+    std::uint64_t batch_elements = 0;
+    for (const Selected* selected : batch.tensors) batch_elements += selected->request.weight.numel();
+    for (std::size_t i = 0; i < batch.tensors.size(); ++i) {
+      const Selected& selected = *batch.tensors[i];
+      const PalettizeResult& result = batch.results[i];
+      if (!result.palettized) {
+        throw Error("tensor " + selected.request.name + " passed preflight but the backend skipped it: " +
+                    result.skip_reason);
+      }
+      SafetensorsWriter& writer = *writers_[selected.shard];
+      writer.write(selected.request.name + ".lut", {result.lut.data(), result.lut.size()});
+      writer.write(selected.request.name + ".indices",
+                   {result.packed_indices.data(), result.packed_indices.size()});
+      if (!result.scale.empty()) {
+        writer.write(selected.request.name + ".scale", {result.scale.data(), result.scale.size()});
+      }
+      TensorReport& row = report_.tensors[selected.report];
+      row.num_luts = result.num_luts;
+      row.sse = result.sse;
+      row.rel_error = result.weight_sq_norm > 0 ? std::sqrt(result.sse / result.weight_sq_norm) : 0.0;
+      row.seconds = batch.seconds * static_cast<double>(selected.request.weight.numel()) /
+                    static_cast<double>(std::max<std::uint64_t>(batch_elements, 1));
+      advance(selected.request.name, selected.request.weight.numel() *
+                                         dtype_bits(selected.request.weight.dtype) / 8);
+    }
+  }
+
+  void advance(const std::string& tensor, std::uint64_t bytes) {
+    ++progress_state_.tensors_done;
+    progress_state_.bytes_done += bytes;
+    progress_state_.current = tensor;
+    if (progress_) progress_(progress_state_);
+  }
+
+  void commit() {
+    for (auto& writer : writers_) {
+      report_.bytes_out += writer->data_size();
+    }
+    for (auto& writer : writers_) writer->commit();
+    if (input_.layout() == Checkpoint::Layout::Sharded) write_index();
+  }
+
+  void write_index() {
+    nlohmann::ordered_json index;
+    index["metadata"] = {{"total_size", report_.bytes_out}};
+    nlohmann::ordered_json& weight_map = index["weight_map"];
+    for (const auto& [name, shard] : weight_map_) {
+      weight_map[name] = input_.shards()[shard].path().filename().string();
+    }
+    const std::filesystem::path path = output_ / "model.safetensors.index.json";
+    std::filesystem::path temporary = path;
+    temporary += ".kmlut-tmp";
+    {
+      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+      out << index.dump(2) << '\n';
+      if (!out.flush()) throw Error(temporary.string() + ": cannot write");
+    }
+    std::filesystem::rename(temporary, path);
+  }
+
+  const Checkpoint& input_;
+  const Plan& plan_;
+  std::filesystem::path output_;
+  Backend& backend_;
+  PipelineOptions options_;
+  const ProgressCallback& progress_;
+  PipelineReport report_;
+  PipelineProgress progress_state_;
+  std::vector<Selected> selected_;
+  std::vector<std::unique_ptr<SafetensorsWriter>> writers_;
+  std::vector<std::pair<std::string, std::size_t>> weight_map_;
+};
+
+}  // namespace
+
+std::size_t PipelineReport::count(TensorStatus status) const {
+  return static_cast<std::size_t>(std::count_if(
+      tensors.begin(), tensors.end(), [&](const TensorReport& t) { return t.status == status; }));
+}
+
+PipelineReport palettize_checkpoint(const Checkpoint& input, const Plan& plan,
+                                    const std::filesystem::path& output, Backend& backend,
+                                    const PipelineOptions& options,
+                                    const ProgressCallback& progress) {
+  return CheckpointPalettizer(input, plan, output, backend, options, progress).run();
+}
+
+}  // namespace kmlut

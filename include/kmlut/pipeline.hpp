@@ -1,0 +1,71 @@
+// The checkpoint pipeline (DESIGN §2): a checkpoint and its plan in, a kmlut v1 checkpoint and a
+// report out. Tensors stream through in batches sized to a memory budget; clustering a batch
+// overlaps with writing the previous one; every output file appears atomically or not at all.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kmlut/checkpoint.hpp"
+#include "kmlut/palettize.hpp"
+#include "kmlut/plan.hpp"
+
+namespace kmlut {
+
+struct PipelineOptions {
+  // Bytes of tensor data one batch may hold in flight (inputs and results); 0 = a quarter of the
+  // available memory, at least 256 MiB.
+  std::uint64_t memory_budget = 0;
+  // A tensor the config selects but that cannot be palettized is an error instead of a skip.
+  bool strict = false;
+};
+
+enum class TensorStatus { Palettized, Skipped, Copied };
+
+struct TensorReport {
+  std::string name;
+  std::vector<std::int64_t> shape;
+  DType dtype = DType::F32;
+  TensorStatus status = TensorStatus::Copied;
+  std::string reason;                     // why skipped or copied
+  std::optional<PalettizationSpec> spec;  // the resolved spec when the config selected it
+  bool fast_mode = true;
+  std::size_t num_luts = 0;
+  double sse = 0.0;
+  double rel_error = 0.0;
+  double seconds = 0.0;  // clustering time of the batch, shared out by tensor size
+};
+
+struct PipelineReport {
+  std::string backend;
+  double seconds = 0.0;
+  std::vector<TensorReport> tensors;
+  std::uint64_t bytes_in = 0;   // Σ input tensor bytes
+  std::uint64_t bytes_out = 0;  // Σ output tensor bytes
+  std::size_t count(TensorStatus status) const;
+};
+
+struct PipelineProgress {
+  std::size_t tensors_done = 0;
+  std::size_t tensors_total = 0;
+  std::uint64_t bytes_done = 0;  // input bytes
+  std::uint64_t bytes_total = 0;
+  std::string current;  // the tensor last finished
+};
+
+using ProgressCallback = std::function<void(const PipelineProgress&)>;
+
+// Palettizes `input` as `plan` says into `output`: a file for a single-file checkpoint, a directory
+// (created if needed) holding shards named like the input's and a model.safetensors.index.json for
+// a sharded one. Existing files at the output paths are replaced only at the very end, on success.
+// Throws Error (IO, strict skips) or InputError (a malformed tensor).
+PipelineReport palettize_checkpoint(const Checkpoint& input, const Plan& plan,
+                                    const std::filesystem::path& output, Backend& backend,
+                                    const PipelineOptions& options,
+                                    const ProgressCallback& progress = {});
+
+}  // namespace kmlut

@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `kmlut palettize`: the kmlut v1 output read back by an independent numpy
+decoder written from DESIGN §4, byte-identical copies, the report, sharded outputs, overwrite rules
+and that an interrupted run never leaves a truncated file under the output's name.
+
+Usage: test_palettize.py KMLUT_BINARY WORK_DIR
+"""
+import json
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GENERATOR = os.path.join(HERE, "..", "data", "make_checkpoint.py")
+FAILURES = []
+NUMPY = {"F32": np.float32, "F16": np.float16, "F64": np.float64, "I64": np.int64, "U8": np.uint8}
+
+
+def check(condition, what):
+    if not condition:
+        FAILURES.append(what)
+        print("FAIL:", what)
+
+
+def run(*args, timeout=300):
+    result = subprocess.run([KMLUT, *args], capture_output=True, text=True, timeout=timeout)
+    return result.returncode, result.stdout, result.stderr
+
+
+def read_safetensors(path):
+    """name -> (dtype, shape, raw bytes), and the metadata."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    (length,) = struct.unpack("<Q", blob[:8])
+    header = json.loads(blob[8:8 + length])
+    metadata = header.pop("__metadata__", {})
+    data = blob[8 + length:]
+    tensors = {name: (entry["dtype"], entry["shape"], data[entry["data_offsets"][0]:entry["data_offsets"][1]])
+               for name, entry in header.items()}
+    return tensors, metadata
+
+
+def as_float64(dtype, shape, raw):
+    if dtype == "BF16":
+        bits = np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16
+        return bits.view(np.float32).astype(np.float64).reshape(shape)
+    return np.frombuffer(raw, dtype=np.dtype(NUMPY[dtype]).newbyteorder("<")).astype(np.float64).reshape(shape)
+
+
+def round_to(dtype, values):
+    if dtype == "F16":
+        return values.astype(np.float16).astype(np.float64)
+    if dtype == "F32":
+        return values.astype(np.float32).astype(np.float64)
+    if dtype == "BF16":
+        bits = values.astype(np.float32).view(np.uint32).astype(np.uint64)
+        rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint32) << 16
+        return rounded.view(np.float32).astype(np.float64)
+    return values
+
+
+def decode(tensors, entry):
+    """DESIGN §4 reconstruction for cluster_dim 1."""
+    shape, n_bits = entry["shape"], entry["n_bits"]
+    lut_dtype, lut_shape, lut_raw = tensors[entry["lut"]]
+    lut = as_float64(lut_dtype, lut_shape, lut_raw)
+    packed = np.frombuffer(tensors[entry["indices"]][2], dtype=np.uint8)
+    numel = int(np.prod(shape))
+    bits = np.unpackbits(packed, bitorder="little")[:numel * n_bits].reshape(numel, n_bits)
+    indices = (bits.astype(np.int64) << np.arange(n_bits)).sum(axis=1).reshape(shape)
+    rank = len(shape)
+    grid = np.meshgrid(*[np.arange(d) // (d // lut_shape[i]) for i, d in enumerate(shape)], indexing="ij")
+    table = lut[tuple(grid) + (indices, 0)]
+    if entry["scale"]:
+        scale_dtype, scale_shape, scale_raw = tensors[entry["scale"]]
+        table = round_to(entry["dtype"], table * as_float64(scale_dtype, scale_shape, scale_raw))
+    return table.reshape(shape) if rank else table
+
+
+def test_single_file(work):
+    source = os.path.join(work, "model.safetensors")
+    subprocess.run([sys.executable, GENERATOR, source], check=True)
+    output = os.path.join(work, "w4.safetensors")
+    report_path = os.path.join(work, "report.json")
+    code, _, err = run("palettize", source, output, "--preset", "w4", "--report", report_path)
+    check(code == 0, f"palettize exits 0 ({code}: {err})")
+    original, _ = read_safetensors(source)
+    packed, metadata = read_safetensors(output)
+    check(metadata.get("format") == "pt" and metadata.get("kmlut.version") == "1",
+          f"metadata format/version: {metadata}")
+    entries = json.loads(metadata["kmlut.tensors"])
+    report = json.load(open(report_path))
+    rows = {row["name"]: row for row in report["tensors"]}
+    check(set(rows) == set(original), "the report lists every input tensor")
+    check(report["summary"]["palettized"] == len(entries), "summary counts the palettized tensors")
+    for name, (dtype, shape, raw) in original.items():
+        if name in entries:
+            entry = entries[name]
+            check(name not in packed, f"{name} is replaced by its parts")
+            check(entry["dtype"] == dtype and entry["shape"] == shape, f"{name}: entry dtype/shape")
+            lut_shape = packed[entry["lut"]][1]
+            expected_lut = [shape[0] // 16] + [1] * (len(shape) - 1) + [16, 1]
+            check(lut_shape == expected_lut, f"{name}: w4 LUT shape {lut_shape}")
+            approx = decode(packed, entry)
+            exact = as_float64(dtype, shape, raw)
+            sse = float(np.sum((exact - approx) ** 2))
+            check(abs(sse - rows[name]["sse"]) <= 1e-9 * max(sse, 1e-30),
+                  f"{name}: report sse {rows[name]['sse']} vs independent decode {sse}")
+            rel = np.sqrt(sse / np.sum(exact ** 2))
+            check(rel < 0.2 and abs(rel - rows[name]["rel_error"]) < 1e-9, f"{name}: rel error {rel}")
+            check(rows[name]["status"] == "palettized" and rows[name]["n_bits"] == 4
+                  and rows[name]["group_size"] == 16 and rows[name]["num_luts"] == shape[0] // 16,
+                  f"{name}: report row {rows[name]}")
+        else:
+            check(packed.get(name) == (dtype, shape, raw), f"{name} copied byte for byte")
+            check(rows[name]["status"] == "copied", f"{name}: status {rows[name]['status']}")
+    keys = {"kmlut_version", "backend", "device", "seconds", "tensors", "summary"}
+    check(keys <= set(report), f"report keys {set(report)}")
+    return source, output
+
+
+def test_overwrite_rules(source, output):
+    code, _, err = run("palettize", source, output, "--preset", "w8")
+    check(code == 2 and "--force" in err, f"existing output refused without --force ({code}: {err})")
+    code, _, err = run("palettize", source, source, "--preset", "w8", "--force")
+    check(code == 2 and "input" in err, f"writing onto the input refused ({code}: {err})")
+    before = open(output, "rb").read()
+    code, _, _ = run("palettize", source, output, "--preset", "w8", "--force", "--quiet")
+    check(code == 0 and open(output, "rb").read() != before, "--force replaces the output")
+
+
+def test_strict_failure_keeps_existing_output(work, output):
+    rng = np.random.default_rng(0)
+    weight = rng.standard_normal((32, 32)).astype(np.float32)
+    weight[3, 4] = np.nan
+    bad = os.path.join(work, "nan.safetensors")
+    header = json.dumps({"layer.weight": {"dtype": "F32", "shape": [32, 32],
+                                          "data_offsets": [0, weight.nbytes]}}).encode()
+    header += b" " * (-len(header) % 8)
+    with open(bad, "wb") as f:
+        f.write(struct.pack("<Q", len(header)) + header + weight.tobytes())
+    before = open(output, "rb").read()
+    code, _, err = run("palettize", bad, output, "--force", "--strict")
+    check(code == 1 and "layer.weight" in err and "non-finite" in err, f"--strict NaN fails ({code}: {err})")
+    check(open(output, "rb").read() == before, "a failed run leaves the existing output intact")
+    fresh = os.path.join(work, "nan-out.safetensors")
+    code, _, err = run("palettize", bad, fresh, "--report", fresh + ".json")
+    row = json.load(open(fresh + ".json"))["tensors"][0]
+    check(code == 0 and row["status"] == "skipped" and "non-finite" in row["reason"],
+          f"without --strict a NaN tensor is skipped with a reason ({row})")
+    check(read_safetensors(fresh)[0]["layer.weight"][2] == weight.tobytes(), "skipped tensor copied")
+
+
+def test_sharded(work):
+    source = os.path.join(work, "sharded")
+    subprocess.run([sys.executable, GENERATOR, source, "--shards", "3"], check=True)
+    output = os.path.join(work, "sharded-w6")
+    code, _, err = run("palettize", source, output, "--preset", "w6", "--quiet")
+    check(code == 0, f"sharded palettize exits 0 ({code}: {err})")
+    index = json.load(open(os.path.join(output, "model.safetensors.index.json")))
+    total = 0
+    for shard in sorted(set(index["weight_map"].values())):
+        tensors, metadata = read_safetensors(os.path.join(output, shard))
+        total += sum(len(t[2]) for t in tensors.values())
+        for name in tensors:
+            check(index["weight_map"].get(name) == shard, f"weight_map places {name} in {shard}")
+        for name, entry in json.loads(metadata["kmlut.tensors"]).items():
+            check(entry["lut"] in tensors and entry["indices"] in tensors, f"{name}'s parts share a shard")
+    check(index["metadata"]["total_size"] == total, "total_size is the sum of tensor bytes")
+    input_index = json.load(open(os.path.join(source, "model.safetensors.index.json")))
+    check(set(index["weight_map"].values()) == set(input_index["weight_map"].values()),
+          "output shards mirror the input's")
+
+
+def test_interrupted_run_leaves_no_truncated_output(work):
+    big = os.path.join(work, "big.safetensors")
+    weight = np.random.default_rng(1).standard_t(4, size=(2048, 4096)).astype(np.float32) * 0.02
+    header = json.dumps({f"l{i}.weight": {"dtype": "F32", "shape": [2048, 4096],
+                                          "data_offsets": [i * weight.nbytes, (i + 1) * weight.nbytes]}
+                         for i in range(4)}).encode()
+    header += b" " * (-len(header) % 8)
+    with open(big, "wb") as f:
+        f.write(struct.pack("<Q", len(header)) + header + weight.tobytes() * 4)
+    for delay in (0.05, 0.3, 1.0):
+        output = os.path.join(work, f"killed-{delay}.safetensors")
+        process = subprocess.Popen([KMLUT, "palettize", big, output, "--preset", "w8", "--quiet",
+                                    "--threads", "1"])
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        if os.path.exists(output):  # finished before the kill: it must then be complete
+            tensors, metadata = read_safetensors(output)
+            check(len(json.loads(metadata["kmlut.tensors"])) == 4, "an output present is complete")
+
+
+def main():
+    global KMLUT
+    KMLUT, work = sys.argv[1], sys.argv[2]
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    source, output = test_single_file(work)
+    test_overwrite_rules(source, output)
+    test_strict_failure_keeps_existing_output(work, output)
+    test_sharded(work)
+    test_interrupted_run_leaves_no_truncated_output(work)
+    print(f"{len(FAILURES)} failure(s)")
+    sys.exit(1 if FAILURES else 0)
+
+
+if __name__ == "__main__":
+    main()
