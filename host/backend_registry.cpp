@@ -6,7 +6,8 @@
 namespace kmlut {
 
 std::unique_ptr<Backend> make_backend(const std::string& name, int threads) {
-  if (name == "cpu" || name == "auto") return make_cpu_backend(threads);
+  if (name == "cpu" || name == "auto")
+    return make_cpu_backend(threads);
   if (name == "cuda") {
     throw Error(
         "--backend cuda: this build has no CUDA palettization backend yet; use --backend cpu or "

@@ -25,7 +25,8 @@ template <class T>
 std::optional<T> optional_field(const Json& entry, const char* key, const std::string& source,
                                 const std::string& tensor) {
   auto it = entry.find(key);
-  if (it == entry.end() || it->is_null()) return std::nullopt;
+  if (it == entry.end() || it->is_null())
+    return std::nullopt;
   try {
     return it->get<T>();
   } catch (const nlohmann::json::exception&) {
@@ -37,34 +38,41 @@ template <class T>
 T required_field(const Json& entry, const char* key, const std::string& source,
                  const std::string& tensor) {
   std::optional<T> value = optional_field<T>(entry, key, source, tensor);
-  if (!value) fail(source, tensor, std::string("missing field \"") + key + "\"");
+  if (!value)
+    fail(source, tensor, std::string("missing field \"") + key + "\"");
   return *value;
 }
 
 PalettizedTensorInfo parse_entry(const std::string& name, const Json& entry,
                                  const std::string& source) {
-  if (!entry.is_object()) fail(source, name, "expected an object");
+  if (!entry.is_object())
+    fail(source, name, "expected an object");
   PalettizedTensorInfo info;
   info.name = name;
   info.shape = required_field<std::vector<std::int64_t>>(entry, "shape", source, name);
   const std::string dtype = required_field<std::string>(entry, "dtype", source, name);
   const std::optional<DType> parsed = parse_dtype(dtype);
-  if (!parsed || !is_palettizable_dtype(*parsed)) fail(source, name, "unsupported dtype " + dtype);
+  if (!parsed || !is_palettizable_dtype(*parsed))
+    fail(source, name, "unsupported dtype " + dtype);
   info.dtype = *parsed;
   info.n_bits = required_field<int>(entry, "n_bits", source, name);
-  if (info.n_bits < 1 || info.n_bits > 8) fail(source, name, "n_bits must be 1 to 8");
+  if (info.n_bits < 1 || info.n_bits > 8)
+    fail(source, name, "n_bits must be 1 to 8");
   info.cluster_dim = required_field<int>(entry, "cluster_dim", source, name);
-  if (info.cluster_dim < 1) fail(source, name, "cluster_dim must be >= 1");
+  if (info.cluster_dim < 1)
+    fail(source, name, "cluster_dim must be >= 1");
   info.vector_axis = optional_field<int>(entry, "vector_axis", source, name);
   info.group_axis = optional_field<int>(entry, "group_axis", source, name);
   info.group_size = optional_field<std::int64_t>(entry, "group_size", source, name);
   info.packing = required_field<std::string>(entry, "packing", source, name);
-  if (info.packing != "lsb_bitstream") fail(source, name, "unknown packing " + info.packing);
+  if (info.packing != "lsb_bitstream")
+    fail(source, name, "unknown packing " + info.packing);
   info.lut = required_field<std::string>(entry, "lut", source, name);
   info.indices = required_field<std::string>(entry, "indices", source, name);
   info.scale = optional_field<std::string>(entry, "scale", source, name);
   for (std::int64_t dim : info.shape) {
-    if (dim < 0) fail(source, name, "negative dimension in shape");
+    if (dim < 0)
+      fail(source, name, "negative dimension in shape");
   }
   return info;
 }

@@ -28,13 +28,15 @@ std::uint64_t available_memory() {
   std::uint64_t kib = 0;
   std::string unit;
   while (meminfo >> key >> kib >> unit) {
-    if (key == "MemAvailable:") return kib * 1024;
+    if (key == "MemAvailable:")
+      return kib * 1024;
   }
   return 0;
 }
 
 std::uint64_t effective_budget(const PipelineOptions& options) {
-  if (options.memory_budget != 0) return options.memory_budget;
+  if (options.memory_budget != 0)
+    return options.memory_budget;
   return std::max(kMinimumBudget, available_memory() / 4);
 }
 
@@ -64,14 +66,16 @@ PalettizedTensorInfo describe(const PalettizeRequest& request) {
   info.dtype = request.weight.dtype;
   info.n_bits = request.spec.n_bits;
   info.cluster_dim = request.spec.cluster_dim;
-  if (request.spec.cluster_dim > 1) info.vector_axis = 0;
+  if (request.spec.cluster_dim > 1)
+    info.vector_axis = 0;
   if (request.spec.granularity.type == GranularityType::PerGroupedChannel) {
     info.group_axis = request.spec.granularity.axis.value_or(0);
     info.group_size = request.spec.granularity.group_size;
   }
   info.lut = request.name + ".lut";
   info.indices = request.name + ".indices";
-  if (request.spec.enable_per_channel_scale) info.scale = request.name + ".scale";
+  if (request.spec.enable_per_channel_scale)
+    info.scale = request.name + ".scale";
   return info;
 }
 
@@ -80,7 +84,11 @@ class CheckpointPalettizer {
   CheckpointPalettizer(const Checkpoint& input, const Plan& plan,
                        const std::filesystem::path& output, Backend& backend,
                        const PipelineOptions& options, const ProgressCallback& progress)
-      : input_(input), plan_(plan), output_(output), backend_(backend), options_(options),
+      : input_(input),
+        plan_(plan),
+        output_(output),
+        backend_(backend),
+        options_(options),
         progress_(progress) {}
 
   PipelineReport run() {
@@ -100,12 +108,19 @@ class CheckpointPalettizer {
     progress_state_.tensors_total = plan_.jobs.size();
     for (const Job& job : plan_.jobs) {
       const Checkpoint::TensorRef* ref = input_.find(job.tensor);
-      if (ref == nullptr) throw Error("plan names tensor " + job.tensor + ", absent from the input");
-      TensorReport row{job.tensor, job.shape, job.dtype, TensorStatus::Copied, job.decided_by,
-                       job.spec, job.enable_fast_kmeans_mode};
+      if (ref == nullptr)
+        throw Error("plan names tensor " + job.tensor + ", absent from the input");
+      TensorReport row{job.tensor,
+                       job.shape,
+                       job.dtype,
+                       TensorStatus::Copied,
+                       job.decided_by,
+                       job.spec,
+                       job.enable_fast_kmeans_mode};
       report_.bytes_in += ref->info->nbytes();
       progress_state_.bytes_total += ref->info->nbytes();
-      if (job.spec) select(job, *ref, row);
+      if (job.spec)
+        select(job, *ref, row);
       report_.tensors.push_back(std::move(row));
     }
   }
@@ -135,7 +150,8 @@ class CheckpointPalettizer {
   }
 
   std::filesystem::path shard_path(std::size_t shard) const {
-    if (input_.layout() == Checkpoint::Layout::SingleFile) return output_;
+    if (input_.layout() == Checkpoint::Layout::SingleFile)
+      return output_;
     return output_ / input_.shards()[shard].path().filename();
   }
 
@@ -144,7 +160,8 @@ class CheckpointPalettizer {
     std::vector<std::vector<OutputTensor>> tensors(shards);
     std::vector<std::vector<PalettizedTensorInfo>> described(shards);
     std::unordered_map<std::string, const Selected*> by_name;
-    for (const Selected& selected : selected_) by_name[selected.request.name] = &selected;
+    for (const Selected& selected : selected_)
+      by_name[selected.request.name] = &selected;
     for (const Checkpoint::TensorRef& ref : input_.tensors()) {
       auto it = by_name.find(ref.info->name);
       if (it == by_name.end()) {
@@ -157,16 +174,19 @@ class CheckpointPalettizer {
       tensors[ref.shard].push_back({info.lut, request.weight.dtype, shapes.lut_shape});
       tensors[ref.shard].push_back(
           {info.indices, DType::U8, {static_cast<std::int64_t>(shapes.packed_index_bytes)}});
-      if (info.scale) tensors[ref.shard].push_back({*info.scale, request.weight.dtype, shapes.scale_shape});
+      if (info.scale)
+        tensors[ref.shard].push_back({*info.scale, request.weight.dtype, shapes.scale_shape});
       described[ref.shard].push_back(info);
     }
-    if (input_.layout() == Checkpoint::Layout::Sharded) std::filesystem::create_directories(output_);
+    if (input_.layout() == Checkpoint::Layout::Sharded)
+      std::filesystem::create_directories(output_);
     for (std::size_t shard = 0; shard < shards; ++shard) {
       std::vector<std::pair<std::string, std::string>> metadata{
           {"format", "pt"},
           {kKmlutVersionKey, kKmlutFormatVersion},
           {kKmlutTensorsKey, kmlut_tensors_to_json(described[shard])}};
-      for (const OutputTensor& tensor : tensors[shard]) weight_map_.emplace_back(tensor.name, shard);
+      for (const OutputTensor& tensor : tensors[shard])
+        weight_map_.emplace_back(tensor.name, shard);
       writers_.push_back(std::make_unique<SafetensorsWriter>(
           shard_path(shard), std::move(tensors[shard]), std::move(metadata)));
     }
@@ -202,22 +222,25 @@ class CheckpointPalettizer {
       const auto start = Clock::now();
       batch.results = backend_.run_batch(requests);
       batch.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-      if (writing.valid()) writing.get();
+      if (writing.valid())
+        writing.get();
       writing = std::async(std::launch::async,
                            [this, done = std::move(batch)]() mutable { write_batch(done); });
     }
-    if (writing.valid()) writing.get();
+    if (writing.valid())
+      writing.get();
   }
 
   void write_batch(BatchOutput& batch) {
     std::uint64_t batch_elements = 0;
-    for (const Selected* selected : batch.tensors) batch_elements += selected->request.weight.numel();
+    for (const Selected* selected : batch.tensors)
+      batch_elements += selected->request.weight.numel();
     for (std::size_t i = 0; i < batch.tensors.size(); ++i) {
       const Selected& selected = *batch.tensors[i];
       const PalettizeResult& result = batch.results[i];
       if (!result.palettized) {
-        throw Error("tensor " + selected.request.name + " passed preflight but the backend skipped it: " +
-                    result.skip_reason);
+        throw Error("tensor " + selected.request.name +
+                    " passed preflight but the backend skipped it: " + result.skip_reason);
       }
       SafetensorsWriter& writer = *writers_[selected.shard];
       writer.write(selected.request.name + ".lut", {result.lut.data(), result.lut.size()});
@@ -229,11 +252,12 @@ class CheckpointPalettizer {
       TensorReport& row = report_.tensors[selected.report];
       row.num_luts = result.num_luts;
       row.sse = result.sse;
-      row.rel_error = result.weight_sq_norm > 0 ? std::sqrt(result.sse / result.weight_sq_norm) : 0.0;
+      row.rel_error =
+          result.weight_sq_norm > 0 ? std::sqrt(result.sse / result.weight_sq_norm) : 0.0;
       row.seconds = batch.seconds * static_cast<double>(selected.request.weight.numel()) /
                     static_cast<double>(std::max<std::uint64_t>(batch_elements, 1));
-      advance(selected.request.name, selected.request.weight.numel() *
-                                         dtype_bits(selected.request.weight.dtype) / 8);
+      advance(selected.request.name,
+              selected.request.weight.numel() * dtype_bits(selected.request.weight.dtype) / 8);
     }
   }
 
@@ -241,15 +265,18 @@ class CheckpointPalettizer {
     ++progress_state_.tensors_done;
     progress_state_.bytes_done += bytes;
     progress_state_.current = tensor;
-    if (progress_) progress_(progress_state_);
+    if (progress_)
+      progress_(progress_state_);
   }
 
   void commit() {
     for (auto& writer : writers_) {
       report_.bytes_out += writer->data_size();
     }
-    for (auto& writer : writers_) writer->commit();
-    if (input_.layout() == Checkpoint::Layout::Sharded) write_index();
+    for (auto& writer : writers_)
+      writer->commit();
+    if (input_.layout() == Checkpoint::Layout::Sharded)
+      write_index();
   }
 
   void write_index() {
@@ -265,7 +292,8 @@ class CheckpointPalettizer {
     {
       std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
       out << index.dump(2) << '\n';
-      if (!out.flush()) throw Error(temporary.string() + ": cannot write");
+      if (!out.flush())
+        throw Error(temporary.string() + ": cannot write");
     }
     std::filesystem::rename(temporary, path);
   }

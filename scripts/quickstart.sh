@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # The main job (README's first command): installs what is missing, builds kmlut, generates a sample
-# checkpoint and runs the tool on it. Until the clustering engine lands this shows `kmlut inspect`
-# and the w4 `kmlut plan` of the sample.
+# checkpoint, palettizes it with the w4 preset on the best available backend and verifies the result.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
@@ -10,6 +9,9 @@ cmake --build --preset default -j "$(nproc)" --target kmlut_cli
 mkdir -p sample
 .venv/bin/python tests/data/make_checkpoint.py sample/model.safetensors
 kmlut=build/default/host/cli/kmlut
-"$kmlut" inspect sample/model.safetensors
+"$kmlut" palettize sample/model.safetensors sample/model-w4.safetensors --preset w4 \
+  --report sample/report.json --force
 echo
-"$kmlut" plan sample/model.safetensors --preset w4
+"$kmlut" verify sample/model.safetensors sample/model-w4.safetensors
+echo
+echo "palettized checkpoint: sample/model-w4.safetensors; report: sample/report.json"

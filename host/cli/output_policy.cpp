@@ -28,8 +28,9 @@ void check_output(const Checkpoint& input, const fs::path& output, bool force) {
     }
     std::error_code error;
     if (fs::is_directory(output, error)) {
-      throw ConfigError(output.string() + ": is a directory; the output of a single-file "
-                                          "checkpoint is a .safetensors file");
+      throw ConfigError(output.string() +
+                        ": is a directory; the output of a single-file "
+                        "checkpoint is a .safetensors file");
     }
     refuse_existing(output, force);
     return;

@@ -63,7 +63,8 @@ std::string cpu_model() {
   std::ifstream cpuinfo("/proc/cpuinfo");
   std::string line;
   while (std::getline(cpuinfo, line)) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+    if (line.rfind("model name", 0) == 0)
+      return line.substr(line.find(':') + 2);
   }
   return "unknown CPU";
 }
@@ -78,7 +79,8 @@ void run_palettize(const PalettizeOptions& options) {
   const KMeansPalettizerConfig config = load_config_option(options.config);
   PipelineOptions pipeline;
   pipeline.strict = options.strict;
-  if (!options.memory_budget.empty()) pipeline.memory_budget = parse_bytes(options.memory_budget);
+  if (!options.memory_budget.empty())
+    pipeline.memory_budget = parse_bytes(options.memory_budget);
   const Checkpoint checkpoint = Checkpoint::open(options.input);
   check_output(checkpoint, options.output, options.force);
   const std::vector<TensorInfo> tensors = tensor_infos(checkpoint);
@@ -92,14 +94,16 @@ void run_palettize(const PalettizeOptions& options) {
       palettize_checkpoint(checkpoint, plan, options.output, *backend, pipeline,
                            [&progress](const PipelineProgress& p) { progress.update(p); });
   progress.finish();
-  if (!options.report.empty()) write_report(report, device, options.report);
+  if (!options.report.empty())
+    write_report(report, device, options.report);
   progress.log(std::to_string(report.count(TensorStatus::Palettized)) + " palettized, " +
                std::to_string(report.count(TensorStatus::Skipped)) + " skipped, " +
                std::to_string(report.count(TensorStatus::Copied)) + " copied; " +
                format_bytes(report.bytes_in) + " -> " + format_bytes(report.bytes_out) + " in " +
                format_seconds(report.seconds) + "; wrote " + options.output);
   for (const TensorReport& tensor : report.tensors) {
-    if (tensor.status == TensorStatus::Skipped) progress.log("skipped " + tensor.name + ": " + tensor.reason);
+    if (tensor.status == TensorStatus::Skipped)
+      progress.log("skipped " + tensor.name + ": " + tensor.reason);
   }
 }
 
@@ -109,11 +113,13 @@ void add_palettize_command(CLI::App& app) {
   auto options = std::make_shared<PalettizeOptions>();
   CLI::App* command =
       app.add_subcommand("palettize", "Palettize a checkpoint into the kmlut v1 format");
-  command->add_option("INPUT", options->input,
-                      "a .safetensors file, an index .json, or a directory holding either")
+  command
+      ->add_option("INPUT", options->input,
+                   "a .safetensors file, an index .json, or a directory holding either")
       ->required();
-  command->add_option("OUTPUT", options->output,
-                      "a .safetensors file (single-file input) or a directory (sharded input)")
+  command
+      ->add_option("OUTPUT", options->output,
+                   "a .safetensors file (single-file input) or a directory (sharded input)")
       ->required();
   command->add_option("--config", options->config.config_path,
                       "KMeansPalettizerConfig as JSON or YAML");

@@ -11,7 +11,9 @@ constexpr double kGB = 1e9;
 constexpr auto kRedrawInterval = std::chrono::milliseconds(100);
 constexpr auto kLogInterval = std::chrono::seconds(1);
 
-double gigabytes(std::uint64_t bytes) { return static_cast<double>(bytes) / kGB; }
+double gigabytes(std::uint64_t bytes) {
+  return static_cast<double>(bytes) / kGB;
+}
 
 std::string format_seconds(double seconds) {
   char text[32];
@@ -23,19 +25,24 @@ std::string format_seconds(double seconds) {
 }  // namespace
 
 ProgressReporter::ProgressReporter(bool quiet)
-    : quiet_(quiet), terminal_(::isatty(STDERR_FILENO) == 1),
-      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+    : quiet_(quiet),
+      terminal_(::isatty(STDERR_FILENO) == 1),
+      start_(std::chrono::steady_clock::now()),
+      last_draw_(start_) {}
 
 void ProgressReporter::update(const PipelineProgress& progress) {
-  if (quiet_) return;
+  if (quiet_)
+    return;
   const auto now = std::chrono::steady_clock::now();
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double rate = elapsed > 0 ? static_cast<double>(progress.bytes_done) / elapsed : 0.0;
   const double remaining =
       rate > 0 ? static_cast<double>(progress.bytes_total - progress.bytes_done) / rate : 0.0;
   const bool last = progress.tensors_done == progress.tensors_total;
-  // A log gets a line a second at most (and the last one); a terminal is redrawn ten times a second.
-  if (!last && now - last_draw_ < (terminal_ ? kRedrawInterval : kLogInterval)) return;
+  // A log gets a line a second at most (and the last one); a terminal is redrawn ten times a
+  // second.
+  if (!last && now - last_draw_ < (terminal_ ? kRedrawInterval : kLogInterval))
+    return;
   last_draw_ = now;
   if (!terminal_) {
     std::fprintf(stderr, "kmlut: %zu/%zu tensors, %.2f/%.2f GB, %.2f GB/s, ETA %s, at %s\n",
@@ -50,7 +57,8 @@ void ProgressReporter::update(const PipelineProgress& progress) {
   constexpr int kWidth = 24;
   const int filled = std::clamp(static_cast<int>(fraction * kWidth), 0, kWidth);
   std::string current = progress.current;
-  if (current.size() > 40) current = "..." + current.substr(current.size() - 37);
+  if (current.size() > 40)
+    current = "..." + current.substr(current.size() - 37);
   std::fprintf(stderr, "\r\033[K[%s%s] %zu/%zu tensors  %.2f/%.2f GB  %.2f GB/s  ETA %s  %s",
                std::string(static_cast<std::size_t>(filled), '#').c_str(),
                std::string(static_cast<std::size_t>(kWidth - filled), ' ').c_str(),
@@ -62,12 +70,14 @@ void ProgressReporter::update(const PipelineProgress& progress) {
 }
 
 void ProgressReporter::finish() {
-  if (drawn_) std::fputc('\n', stderr);
+  if (drawn_)
+    std::fputc('\n', stderr);
   drawn_ = false;
 }
 
 void ProgressReporter::log(const std::string& line) {
-  if (quiet_) return;
+  if (quiet_)
+    return;
   finish();
   std::fprintf(stderr, "kmlut: %s\n", line.c_str());
 }

@@ -25,7 +25,9 @@ const char* status_name(TensorStatus status) {
 }
 
 // NaN and infinities are not JSON; a report shows them as null.
-Json number(double value) { return std::isfinite(value) ? Json(value) : Json(); }
+Json number(double value) {
+  return std::isfinite(value) ? Json(value) : Json();
+}
 
 Json tensor_entry(const TensorReport& tensor) {
   Json entry;
@@ -38,7 +40,9 @@ Json tensor_entry(const TensorReport& tensor) {
   const bool grouped =
       has_spec && tensor.spec->granularity.type == GranularityType::PerGroupedChannel;
   entry["n_bits"] = has_spec ? Json(tensor.spec->n_bits) : Json();
-  entry["granularity"] = !has_spec ? Json() : grouped ? Json("per_grouped_channel") : Json("per_tensor");
+  entry["granularity"] = !has_spec ? Json()
+                         : grouped ? Json("per_grouped_channel")
+                                   : Json("per_tensor");
   entry["axis"] = grouped ? Json(tensor.spec->granularity.axis.value_or(0)) : Json();
   entry["group_size"] = grouped ? Json(tensor.spec->granularity.group_size) : Json();
   entry["cluster_dim"] = has_spec ? Json(tensor.spec->cluster_dim) : Json();
@@ -62,7 +66,8 @@ void write_report(const PipelineReport& report, const std::string& device,
   document["device"] = device;
   document["seconds"] = report.seconds;
   document["tensors"] = Json::array();
-  for (const TensorReport& tensor : report.tensors) document["tensors"].push_back(tensor_entry(tensor));
+  for (const TensorReport& tensor : report.tensors)
+    document["tensors"].push_back(tensor_entry(tensor));
   document["summary"] = {{"palettized", report.count(TensorStatus::Palettized)},
                          {"skipped", report.count(TensorStatus::Skipped)},
                          {"copied", report.count(TensorStatus::Copied)},
@@ -73,11 +78,13 @@ void write_report(const PipelineReport& report, const std::string& device,
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out << document.dump(2) << '\n';
-    if (!out.flush()) throw Error(path.string() + ": cannot write the report");
+    if (!out.flush())
+      throw Error(path.string() + ": cannot write the report");
   }
   std::error_code error;
   std::filesystem::rename(temporary, path, error);
-  if (error) throw Error(path.string() + ": cannot write the report: " + error.message());
+  if (error)
+    throw Error(path.string() + ": cannot write the report: " + error.message());
 }
 
 }  // namespace kmlut::cli

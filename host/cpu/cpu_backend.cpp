@@ -281,7 +281,8 @@ std::uint64_t TensorView::numel() const {
 
 std::string preflight_skip_reason(const PalettizeRequest& request, bool check_values) {
   std::string reason = cpu::unsupported_reason(request);
-  if (reason.empty()) reason = cpu::plan_scalar_blocks(request.weight.shape, request.spec).skip_reason;
+  if (reason.empty())
+    reason = cpu::plan_scalar_blocks(request.weight.shape, request.spec).skip_reason;
   if (reason.empty() && check_values) {
     reason = cpu::with_weight_format(request.weight.dtype, [&](auto tag) {
       return cpu::first_non_finite<decltype(tag)>(request.weight);
@@ -295,7 +296,8 @@ PalettizedShapes palettized_shapes(const PalettizeRequest& request) {
   shapes.lut_shape = cpu::plan_scalar_blocks(request.weight.shape, request.spec).lut_grid;
   shapes.lut_shape.push_back(std::int64_t{1} << request.spec.n_bits);
   shapes.lut_shape.push_back(request.spec.cluster_dim);
-  shapes.index_count = request.weight.numel() / static_cast<std::uint64_t>(request.spec.cluster_dim);
+  shapes.index_count =
+      request.weight.numel() / static_cast<std::uint64_t>(request.spec.cluster_dim);
   shapes.packed_index_bytes = numeric::packed_size(shapes.index_count, request.spec.n_bits);
   if (request.spec.enable_per_channel_scale) {
     shapes.scale_shape.assign(request.weight.shape.size(), 1);

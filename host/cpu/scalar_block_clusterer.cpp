@@ -34,14 +34,16 @@ double clustered_value(std::uint16_t pattern, const float* rounding_table) {
   return rounding_table != nullptr ? rounding_table[half] : numeric::half_bits_to_float(half);
 }
 
+// Whether a value lies in fp16's finite range, ±65504 (fast mode's condition for the unique path).
 template <class Tag>
-bool fits_half_range(const ScalarBlockTask& task) {
-  const auto* values = static_cast<const typename Tag::Storage*>(task.values);
-  bool fits = true;
-  task.block.for_each([&](std::uint64_t i) {
-    fits = fits && std::fabs(Tag::Format::to_double(values[i])) <= kHalfMax;
-  });
-  return fits;
+bool in_half_range(typename Tag::Storage stored) {
+  if constexpr (Tag::dtype == DType::F16) {
+    return true;
+  } else if constexpr (Tag::dtype == DType::BF16) {
+    return (stored & 0x7FFFu) <= 0x477Fu;  // 0x477F = 65280, the largest bf16 below 65504
+  } else {
+    return std::fabs(stored) <= kHalfMax;
+  }
 }
 
 }  // namespace
@@ -55,33 +57,78 @@ ScalarBlockOutcome ScalarBlockClusterer::cluster_as(const ScalarBlockTask& task)
   // coreai_opt: fp16 blocks always take the unique path (rounded only in fast mode); other blocks
   // only in fast mode and when every value fits fp16's range.
   ScalarBlockOutcome outcome;
-  outcome.unique_path = Tag::dtype == DType::F16 || (task.fast_mode && fits_half_range<Tag>(task));
+  outcome.unique_path = (Tag::dtype == DType::F16 || task.fast_mode) && count_patterns<Tag>(task);
   if (outcome.unique_path) {
-    cluster_unique<Tag>(task, task.fast_mode);
+    solve_unique<Tag>(task, task.fast_mode);
   } else {
-    cluster_all_values<Tag>(task);
+    solve_all_values<Tag>(task);
   }
   write_lut<Tag>(task);
-  if constexpr (sizeof(typename Tag::Storage) == 2) {
-    if (outcome.unique_path && task.values_are_weights)
-      measure_from_histogram<Tag>(task, outcome);
+  const bool per_pattern = sizeof(typename Tag::Storage) == 2 && outcome.unique_path;
+  if (per_pattern && task.values_are_weights)
+    measure_from_histogram<Tag>(task, outcome);
+  using Storage = typename Tag::Storage;
+  if (outcome.unique_path) {
+    assign<Tag>(task, outcome, [&](Storage stored) {
+      return histogram_.cluster_of(histogram_pattern<Tag>(stored));
+    });
+  } else {
+    assign<Tag>(task, outcome, [&](Storage stored) {
+      const double value = Tag::Format::to_double(stored);
+      return static_cast<std::uint8_t>(std::lower_bound(upper_.begin(), upper_.end(), value) -
+                                       upper_.begin());
+    });
   }
   return outcome;
 }
 
+// Fills the histogram; false as soon as a value lies outside fp16's range.
 template <class Tag>
-void ScalarBlockClusterer::cluster_unique(const ScalarBlockTask& task, bool round) {
+bool ScalarBlockClusterer::count_patterns(const ScalarBlockTask& task) {
   const auto* values = static_cast<const typename Tag::Storage*>(task.values);
-  const float* table = round ? task.rounding_table : nullptr;
   histogram_.reset();
-  task.block.for_each([&](std::uint64_t i) { histogram_.add(histogram_pattern<Tag>(values[i])); });
+  bool in_range = true;
+  task.block.for_each([&](std::uint64_t i) {
+    in_range = in_range && in_half_range<Tag>(values[i]);
+    histogram_.add(histogram_pattern<Tag>(values[i]));
+  });
+  return in_range;
+}
+
+template <class Tag>
+void ScalarBlockClusterer::solve_unique(const ScalarBlockTask& task, bool round) {
+  const float* table = round ? task.rounding_table : nullptr;
   histogram_.collect([&](std::uint16_t pattern) { return clustered_value<Tag>(pattern, table); },
                      points_, weights_);
   solver_.solve(points_.data(), weights_.data(), points_.size(), 1 << task.n_bits, solution_);
   histogram_.assign_clusters(solution_.cluster_ends);
+}
+
+// Writes every element's index; unless the histogram already measured the block, also sums
+// (W − Ŵ)² and W² on the way (with per-channel scale the backend measures instead, as Ŵ needs
+// the scale).
+template <class Tag, class IndexOf>
+void ScalarBlockClusterer::assign(const ScalarBlockTask& task, ScalarBlockOutcome& outcome,
+                                  IndexOf&& index_of) const {
+  const auto* values = static_cast<const typename Tag::Storage*>(task.values);
+  if (outcome.measured || !task.values_are_weights) {
+    task.block.for_each([&](std::uint64_t i) { task.indices[i] = index_of(values[i]); });
+    return;
+  }
+  const auto* lut = static_cast<const typename Tag::Storage*>(task.lut);
+  double sse = 0.0;
+  double sq_norm = 0.0;
   task.block.for_each([&](std::uint64_t i) {
-    task.indices[i] = histogram_.cluster_of(histogram_pattern<Tag>(values[i]));
+    const std::uint8_t index = index_of(values[i]);
+    task.indices[i] = index;
+    const double value = Tag::Format::to_double(values[i]);
+    const double error = value - Tag::Format::to_double(lut[index]);
+    sse += error * error;
+    sq_norm += value * value;
   });
+  outcome.sse = sse;
+  outcome.sq_norm = sq_norm;
+  outcome.measured = true;
 }
 
 // Every element with the same stored bits has the same error, so the block's error is a sum over
@@ -102,7 +149,7 @@ void ScalarBlockClusterer::measure_from_histogram(const ScalarBlockTask& task,
 }
 
 template <class Tag>
-void ScalarBlockClusterer::cluster_all_values(const ScalarBlockTask& task) {
+void ScalarBlockClusterer::solve_all_values(const ScalarBlockTask& task) {
   const auto* values = static_cast<const typename Tag::Storage*>(task.values);
   sorted_.clear();
   task.block.for_each(
@@ -133,15 +180,9 @@ void ScalarBlockClusterer::cluster_all_values(const ScalarBlockTask& task) {
   numeric::cluster_means(sorted_.data(), nullptr, ends_.data(), ends_.size(),
                          solution_.centroids.data());
   // A value belongs to the first cluster whose largest value is not below it.
-  std::vector<double>& upper = weights_;  // reused: the weights are no longer needed
-  upper.clear();
+  upper_.clear();
   for (std::size_t end : ends_)
-    upper.push_back(sorted_[end - 1]);
-  task.block.for_each([&](std::uint64_t i) {
-    const double value = Tag::Format::to_double(values[i]);
-    task.indices[i] = static_cast<std::uint8_t>(
-        std::lower_bound(upper.begin(), upper.end(), value) - upper.begin());
-  });
+    upper_.push_back(sorted_[end - 1]);
 }
 
 template <class Tag>

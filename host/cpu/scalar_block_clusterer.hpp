@@ -28,8 +28,9 @@ struct ScalarBlockTask {
 
 struct ScalarBlockOutcome {
   bool unique_path = false;
-  // With 16-bit weights and no scale the histogram gives the error per pattern instead of per
-  // element; then `measured` is set and sse / sq_norm hold Σ (W − Ŵ)² and Σ W² of the block.
+  // Without per-channel scale the clusterer measures the block itself (per histogram bin for
+  // 16-bit weights, else while assigning); then `measured` is set and sse / sq_norm hold
+  // Σ (W − Ŵ)² and Σ W² of the block.
   bool measured = false;
   double sse = 0.0;
   double sq_norm = 0.0;
@@ -44,11 +45,15 @@ class ScalarBlockClusterer {
   template <class Tag>
   ScalarBlockOutcome cluster_as(const ScalarBlockTask& task);
   template <class Tag>
-  void cluster_unique(const ScalarBlockTask& task, bool round);
+  bool count_patterns(const ScalarBlockTask& task);
+  template <class Tag>
+  void solve_unique(const ScalarBlockTask& task, bool round);
+  template <class Tag>
+  void solve_all_values(const ScalarBlockTask& task);
   template <class Tag>
   void measure_from_histogram(const ScalarBlockTask& task, ScalarBlockOutcome& outcome) const;
-  template <class Tag>
-  void cluster_all_values(const ScalarBlockTask& task);
+  template <class Tag, class IndexOf>
+  void assign(const ScalarBlockTask& task, ScalarBlockOutcome& outcome, IndexOf&& index_of) const;
   template <class Tag>
   void write_lut(const ScalarBlockTask& task);
 
@@ -59,6 +64,7 @@ class ScalarBlockClusterer {
   std::vector<double> weights_;
   std::vector<double> sorted_;     // all-values path: every value of the block, sorted
   std::vector<std::size_t> ends_;  // all-values path: cluster ends over `sorted_`
+  std::vector<double> upper_;      // all-values path: the largest value of each cluster
 };
 
 }  // namespace kmlut::cpu

@@ -18,13 +18,13 @@ inline constexpr const char* kKmlutFormatVersion = "1";
 
 // One palettized tensor's entry in "kmlut.tensors".
 struct PalettizedTensorInfo {
-  std::string name;                  // the original tensor N
-  std::vector<std::int64_t> shape;   // S
-  DType dtype = DType::F32;          // D
+  std::string name;                 // the original tensor N
+  std::vector<std::int64_t> shape;  // S
+  DType dtype = DType::F32;         // D
   int n_bits = 4;
   int cluster_dim = 1;
-  std::optional<int> vector_axis;    // 0 when cluster_dim > 1, else none
-  std::optional<int> group_axis;     // the grouping axis; none for per_tensor
+  std::optional<int> vector_axis;  // 0 when cluster_dim > 1, else none
+  std::optional<int> group_axis;   // the grouping axis; none for per_tensor
   std::optional<std::int64_t> group_size;
   std::string packing = "lsb_bitstream";
   std::string lut;                   // "N.lut"
