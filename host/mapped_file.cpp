@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -81,6 +82,15 @@ MappedFile::~MappedFile() {
   if (data_ != nullptr) {
     ::munmap(const_cast<std::uint8_t*>(data_), size_);
   }
+}
+
+void MappedFile::release(std::size_t offset, std::size_t size) const {
+  // Only whole pages inside the range: a page shared with a neighbouring tensor stays.
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t begin = (offset + page - 1) / page * page;
+  const std::size_t end = std::min(offset + size, size_) / page * page;
+  if (data_ == nullptr || end <= begin) return;
+  ::madvise(const_cast<std::uint8_t*>(data_) + begin, end - begin, MADV_DONTNEED);
 }
 
 }  // namespace kmlut

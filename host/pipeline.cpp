@@ -45,6 +45,7 @@ struct Selected {
   PalettizeRequest request;
   std::size_t report;  // index into the report
   std::size_t shard;
+  Checkpoint::TensorRef ref;
 };
 
 struct BatchOutput {
@@ -135,7 +136,9 @@ class CheckpointPalettizer {
     selected.request.rounding_precision = job.rounding_precision;
     selected.report = report_.tensors.size();
     selected.shard = ref.shard;
+    selected.ref = ref;
     const std::string reason = preflight_skip_reason(selected.request, /*check_values=*/true);
+    input_.release(ref);  // the values were read once for the check; keep memory flat
     if (reason.empty()) {
       row.status = TensorStatus::Palettized;
       row.reason.clear();
@@ -197,6 +200,7 @@ class CheckpointPalettizer {
     for (const Checkpoint::TensorRef& ref : input_.tensors()) {
       if (report_.tensors[row].status != TensorStatus::Palettized) {
         writers_[ref.shard]->write(ref.info->name, input_.data(ref));
+        input_.release(ref);
         advance(ref.info->name, ref.info->nbytes());
       }
       ++row;
@@ -249,6 +253,7 @@ class CheckpointPalettizer {
       if (!result.scale.empty()) {
         writer.write(selected.request.name + ".scale", {result.scale.data(), result.scale.size()});
       }
+      input_.release(selected.ref);
       TensorReport& row = report_.tensors[selected.report];
       row.num_luts = result.num_luts;
       row.sse = result.sse;

@@ -25,3 +25,12 @@ ByteView SafetensorsFile::data(const TensorInfo& tensor) const {
 }
 
 }  // namespace kmlut
+
+namespace kmlut {
+
+void SafetensorsFile::release(const TensorInfo& tensor) const {
+  const ByteView bytes = data(tensor);
+  map_.release(static_cast<std::size_t>(bytes.data - map_.bytes().data), bytes.size);
+}
+
+}  // namespace kmlut

@@ -34,6 +34,7 @@ class Checkpoint {
   const std::vector<TensorRef>& tensors() const { return tensors_; }
   const TensorRef* find(const std::string& name) const;
   ByteView data(const TensorRef& ref) const { return shards_[ref.shard].data(*ref.info); }
+  void release(const TensorRef& ref) const { shards_[ref.shard].release(*ref.info); }
 
  private:
   Layout layout_ = Layout::SingleFile;

@@ -63,6 +63,11 @@ class MappedFile {
 
   ByteView bytes() const { return {data_, size_}; }
 
+  // Drops the resident pages of [offset, offset + size) from this process (the page cache keeps
+  // them), so streaming through a large file does not grow the resident set. Reading the range
+  // again faults the pages back in.
+  void release(std::size_t offset, std::size_t size) const;
+
  private:
   const std::uint8_t* data_ = nullptr;
   std::size_t size_ = 0;
@@ -80,6 +85,8 @@ class SafetensorsFile {
 
   // The tensor's bytes inside the mapping (valid while this object lives).
   ByteView data(const TensorInfo& tensor) const;
+  // Done with a tensor's bytes for now: see MappedFile::release.
+  void release(const TensorInfo& tensor) const;
 
  private:
   std::filesystem::path path_;

@@ -52,6 +52,9 @@ class SafetensorsWriter {
     std::uint64_t size;
   };
 
+  void write_header(const std::string& text);
+  void discard() noexcept;  // closes and removes the temporary file
+
   std::filesystem::path path_;
   std::filesystem::path temporary_;
   int fd_ = -1;

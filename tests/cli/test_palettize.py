@@ -187,6 +187,7 @@ def test_interrupted_run_leaves_no_truncated_output(work):
     header += b" " * (-len(header) % 8)
     with open(big, "wb") as f:
         f.write(struct.pack("<Q", len(header)) + header + weight.tobytes() * 4)
+    before = open(big, "rb").read()
     for delay in (0.05, 0.3, 1.0):
         output = os.path.join(work, f"killed-{delay}.safetensors")
         process = subprocess.Popen([KMLUT, "palettize", big, output, "--preset", "w8", "--quiet",
@@ -197,6 +198,96 @@ def test_interrupted_run_leaves_no_truncated_output(work):
         if os.path.exists(output):  # finished before the kill: it must then be complete
             tensors, metadata = read_safetensors(output)
             check(len(json.loads(metadata["kmlut.tensors"])) == 4, "an output present is complete")
+    check(open(big, "rb").read() == before, "killed runs leave the input untouched")
+
+
+def dtype_bytes(dtype, values):
+    """float64 values (already representable in dtype) -> the dtype's little-endian bytes."""
+    if dtype == "BF16":
+        return (values.astype(np.float32).view(np.uint32) >> 16).astype("<u2").tobytes()
+    return values.astype(np.dtype(NUMPY[dtype]).newbyteorder("<")).tobytes()
+
+
+def test_decode_matches_independent_decoder(work, source, output):
+    decoded = os.path.join(work, "decoded.safetensors")
+    code, _, err = run("decode", output, decoded)
+    check(code == 0, f"decode exits 0 ({code}: {err})")
+    packed, metadata = read_safetensors(output)
+    dense, _ = read_safetensors(decoded)
+    original, _ = read_safetensors(source)
+    entries = json.loads(metadata["kmlut.tensors"])
+    check(set(dense) == set(original), "decode restores every tensor name")
+    for name, (dtype, shape, raw) in original.items():
+        if name not in entries:
+            check(dense[name] == (dtype, shape, raw), f"{name}: copied tensor decodes to itself")
+            continue
+        mine = dtype_bytes(dtype, decode(packed, entries[name]))
+        check(dense[name][0] == dtype and dense[name][1] == shape, f"{name}: decoded dtype/shape")
+        check(dense[name][2] == mine, f"{name}: kmlut decode and the numpy decoder agree bit for bit")
+
+
+def write_fp16_checkpoint(path, tensors, rows, cols, seed):
+    rng = np.random.default_rng(seed)
+    weight = (rng.standard_normal((rows, cols), dtype=np.float32) * 0.02).astype(np.float16)
+    size = weight.nbytes
+    header = json.dumps({f"layers.{i}.weight": {"dtype": "F16", "shape": [rows, cols],
+                                                "data_offsets": [i * size, (i + 1) * size]}
+                         for i in range(tensors)}).encode()
+    header += b" " * (-len(header) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(header)) + header)
+        for _ in range(tensors):
+            f.write(weight.tobytes())
+
+
+def peak_rss_mib(*args):
+    """Runs kmlut in a fresh Python process and returns the child's peak RSS in MiB."""
+    probe = ("import resource, subprocess, sys; "
+             "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
+             "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", probe, KMLUT, *args], capture_output=True,
+                         text=True, check=True).stdout.split()
+    return int(out[0]), int(out[1]) / 1024
+
+
+def test_memory_stays_within_budget(work):
+    # 32 tensors of 8 MiB: a 256 MiB checkpoint, four times the 64 MiB budget.
+    source = os.path.join(work, "budget.safetensors")
+    write_fp16_checkpoint(source, 32, 2048, 2048, seed=2)
+    budget_mib = 64
+    code, peak = peak_rss_mib("palettize", source, os.path.join(work, "budget-out.safetensors"),
+                              "--preset", "w4", "--memory-budget", f"{budget_mib}M", "--quiet")
+    print(f"peak RSS {peak:.0f} MiB for a 256 MiB checkpoint, budget {budget_mib} MiB")
+    # The budget covers tensor data in flight; 32 MiB allow for the program, its libraries and
+    # per-thread scratch (histograms, solver workspace).
+    check(code == 0 and peak <= budget_mib + 32, f"peak RSS {peak:.0f} MiB exceeds the budget")
+
+
+def mount_small_tmpfs(path):
+    """A 2 MiB tmpfs at `path`, or None where mounting is not allowed."""
+    os.makedirs(path, exist_ok=True)
+    for command in (["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", path],):
+        if subprocess.run(command, capture_output=True).returncode == 0:
+            return path
+    return None
+
+
+def test_full_disk_leaves_nothing(work, source):
+    disk = mount_small_tmpfs(os.path.join(work, "full-disk"))
+    if disk is None:
+        print("note: cannot mount a tmpfs here; the full-disk case is not exercised")
+        return
+    try:
+        big = os.path.join(work, "for-full-disk.safetensors")
+        write_fp16_checkpoint(big, 4, 1024, 1024, seed=3)  # 8 MiB in, ~2 MiB out: does not fit
+        before = open(big, "rb").read()
+        output = os.path.join(disk, "out.safetensors")
+        code, _, err = run("palettize", big, output, "--preset", "w8")
+        check(code == 1 and "out.safetensors" in err, f"a full disk fails cleanly ({code}: {err})")
+        check(os.listdir(disk) == [], f"nothing is left on the full disk: {os.listdir(disk)}")
+        check(open(big, "rb").read() == before, "the input is untouched")
+    finally:
+        subprocess.run(["umount", disk], capture_output=True)
 
 
 def main():
@@ -205,10 +296,13 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     source, output = test_single_file(work)
+    test_decode_matches_independent_decoder(work, source, output)
     test_overwrite_rules(source, output)
     test_strict_failure_keeps_existing_output(work, output)
     test_sharded(work)
     test_interrupted_run_leaves_no_truncated_output(work)
+    test_memory_stays_within_budget(work)
+    test_full_disk_leaves_nothing(work, source)
     print(f"{len(FAILURES)} failure(s)")
     sys.exit(1 if FAILURES else 0)
 
