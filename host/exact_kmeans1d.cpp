@@ -416,12 +416,12 @@ template <class PrefixSums>
 void ExactKMeans1D::partition(const PrefixSums& sums, std::size_t points, std::size_t clusters,
                               std::size_t* ends) {
   const std::size_t positions = points + 1;
-  const std::size_t table = (clusters - 2) * positions;
-  const bool use_table = clusters <= 2 || table <= options_.max_table_entries;
+  const std::size_t table = clusters > 2 ? (clusters - 2) * positions : 0;
+  const bool use_table = table <= options_.max_table_entries;
   // The linear-memory recovery holds a third DP row; its argmin scratch (one row) also serves as
   // the table of every sub-range whose table fits in it.
   rows_.resize((use_table ? 2 : 3) * positions);
-  argmins_.resize(use_table ? std::max<std::size_t>(clusters > 2 ? table : 0, 1) : positions);
+  argmins_.resize(use_table ? std::max<std::size_t>(table, 1) : positions);
   columns_.resize(kept_capacity(positions));
   const Workspace workspace{
       {rows_.data(), rows_.data() + positions, use_table ? nullptr : rows_.data() + 2 * positions},

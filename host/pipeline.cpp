@@ -22,6 +22,13 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::uint64_t kMinimumBudget = std::uint64_t{256} << 20;
 
+template <class Work>
+double timed(Work&& work) {
+  const auto start = Clock::now();
+  work();
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
 std::uint64_t available_memory() {
   std::ifstream meminfo("/proc/meminfo");
   std::string key;
@@ -95,11 +102,13 @@ class CheckpointPalettizer {
   PipelineReport run() {
     const auto start = Clock::now();
     report_.backend = backend_.name();
-    preflight();
-    open_writers();
-    copy_dense_tensors();
+    report_.read_seconds += timed([&] { preflight(); });
+    report_.write_seconds += timed([&] {
+      open_writers();
+      copy_dense_tensors();
+    });
     palettize_selected();
-    commit();
+    report_.write_seconds += timed([&] { commit(); });
     report_.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     return std::move(report_);
   }
@@ -223,13 +232,14 @@ class CheckpointPalettizer {
         batch.tensors.push_back(&selected_[next]);
         ++next;
       }
-      const auto start = Clock::now();
-      batch.results = backend_.run_batch(requests);
-      batch.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      batch.seconds = timed([&] { batch.results = backend_.run_batch(requests); });
+      report_.cluster_seconds += batch.seconds;
       if (writing.valid())
         writing.get();
-      writing = std::async(std::launch::async,
-                           [this, done = std::move(batch)]() mutable { write_batch(done); });
+      writing = std::async(std::launch::async, [this, done = std::move(batch)]() mutable {
+        const double seconds = timed([&] { write_batch(done); });
+        report_.write_seconds += seconds;  // one writer task at a time
+      });
     }
     if (writing.valid())
       writing.get();

@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   try {
     return run(argc, argv);
   } catch (const kmlut::ConfigError& error) {
-    std::cerr << "kmlut: config error: " << error.what() << '\n';
+    std::cerr << "kmlut: " << error.what() << '\n';
     return kUsageError;
   } catch (const kmlut::InputError& error) {
     std::cerr << "kmlut: invalid input: " << error.what() << '\n';

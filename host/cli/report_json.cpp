@@ -65,6 +65,9 @@ void write_report(const PipelineReport& report, const std::string& device,
   document["backend"] = report.backend;
   document["device"] = device;
   document["seconds"] = report.seconds;
+  document["phases"] = {{"read_seconds", report.read_seconds},
+                        {"cluster_seconds", report.cluster_seconds},
+                        {"write_seconds", report.write_seconds}};
   document["tensors"] = Json::array();
   for (const TensorReport& tensor : report.tensors)
     document["tensors"].push_back(tensor_entry(tensor));

@@ -24,7 +24,7 @@ struct ExactKMeans1DOptions {
   // Largest argmin table (4-byte entries, about k × n of them) the solver keeps to backtrack after
   // a single DP pass. A larger problem is split Hirschberg-style in O(n) memory, in about twice
   // the time. 0 forces the linear-memory recovery, SIZE_MAX forces the table.
-  std::size_t max_table_entries = std::size_t{1} << 26;
+  std::size_t max_table_entries = std::size_t{1} << 26;  // 256 MiB
 };
 
 // Holds workspace between solves, so solving thousands of small blocks allocates only when a
@@ -34,8 +34,12 @@ class ExactKMeans1D {
   explicit ExactKMeans1D(ExactKMeans1DOptions options = {}) : options_(options) {}
 
   // `x`: n points, non-decreasing and finite. `w`: n positive finite weights, or nullptr when
-  // every point weighs 1. k >= 1 is clamped to n. Throws std::invalid_argument for k < 1, n == 0,
-  // n >= 2^32 - 1, unsorted or non-finite points and non-positive or non-finite weights.
+  // every point weighs 1. k >= 1 is clamped to n; every cluster is non-empty, and with k above
+  // the number of distinct values the extra clusters split runs of equal values. When at most
+  // half of the points are distinct, runs of equal values are clustered as single weighted
+  // points. Among equal-cost optima the one with the leftmost cluster boundaries is returned.
+  // Throws std::invalid_argument for k < 1, n == 0, n >= 2^32 - 1, unsorted or non-finite
+  // points and non-positive or non-finite weights.
   KMeans1DSolution solve(const double* x, const double* w, std::size_t n, int k);
   // The same, reusing the vectors of `out`.
   void solve(const double* x, const double* w, std::size_t n, int k, KMeans1DSolution& out);

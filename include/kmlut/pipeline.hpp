@@ -43,6 +43,12 @@ struct TensorReport {
 struct PipelineReport {
   std::string backend;
   double seconds = 0.0;
+  // Where the time went: reading and checking the input (the preflight pass), clustering, and
+  // writing (copies included; it overlaps clustering, so the parts may add up to more than
+  // seconds).
+  double read_seconds = 0.0;
+  double cluster_seconds = 0.0;
+  double write_seconds = 0.0;
   std::vector<TensorReport> tensors;
   std::uint64_t bytes_in = 0;   // Σ input tensor bytes
   std::uint64_t bytes_out = 0;  // Σ output tensor bytes
