@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "kmlut/atomic_file.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/numeric/bit_packing.hpp"
 #include "kmlut/numeric/float_formats.hpp"
@@ -625,25 +626,6 @@ std::uint64_t decode_shard(const Checkpoint& input, const KmlutIndex& index, std
   return writer.data_size();
 }
 
-// The index file, written under a temporary name and renamed into place like the shards.
-void write_index_file(const fs::path& path, const Json& document) {
-  const fs::path temporary = path.parent_path() / ("." + path.filename().string() + ".kmlut-tmp");
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << document.dump(2) << '\n';
-    out.close();
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(temporary, ignored);
-      throw Error(path.string() + ": cannot write");
-    }
-  }
-  std::error_code error;
-  fs::rename(temporary, path, error);
-  if (error)
-    throw Error(path.string() + ": cannot rename into place: " + error.message());
-}
-
 void create_directory_for(const fs::path& directory) {
   if (directory.empty())
     return;
@@ -675,8 +657,8 @@ DecodeSummary decode_checkpoint(const Checkpoint& input, const fs::path& output)
       weight_map[name] = file_name.string();
   }
   const fs::path index_path = output / kIndexFileName;
-  write_index_file(index_path,
-                   {{"metadata", {{"total_size", total_size}}}, {"weight_map", weight_map}});
+  const Json index_file = {{"metadata", {{"total_size", total_size}}}, {"weight_map", weight_map}};
+  write_file_atomically(index_path, index_file.dump(2) + "\n");
   summary.files.push_back(index_path);
   return summary;
 }

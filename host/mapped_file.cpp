@@ -89,7 +89,8 @@ void MappedFile::release(std::size_t offset, std::size_t size) const {
   const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   const std::size_t begin = (offset + page - 1) / page * page;
   const std::size_t end = std::min(offset + size, size_) / page * page;
-  if (data_ == nullptr || end <= begin) return;
+  if (data_ == nullptr || end <= begin)
+    return;
   ::madvise(const_cast<std::uint8_t*>(data_) + begin, end - begin, MADV_DONTNEED);
 }
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "kmlut/atomic_file.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/format.hpp"
 #include "kmlut/safetensors_writer.hpp"
@@ -301,16 +302,7 @@ class CheckpointPalettizer {
     for (const auto& [name, shard] : weight_map_) {
       weight_map[name] = input_.shards()[shard].path().filename().string();
     }
-    const std::filesystem::path path = output_ / "model.safetensors.index.json";
-    std::filesystem::path temporary = path;
-    temporary += ".kmlut-tmp";
-    {
-      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-      out << index.dump(2) << '\n';
-      if (!out.flush())
-        throw Error(temporary.string() + ": cannot write");
-    }
-    std::filesystem::rename(temporary, path);
+    write_file_atomically(output_ / "model.safetensors.index.json", index.dump(2) + "\n");
   }
 
   const Checkpoint& input_;

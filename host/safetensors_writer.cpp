@@ -98,7 +98,8 @@ SafetensorsWriter::SafetensorsWriter(std::filesystem::path path, std::vector<Out
   for (const auto& [name, slot] : relative)
     slots_[name] = {data_start + slot.offset, slot.size};
   fd_ = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw Error(system_error(temporary_.string() + ": cannot create"));
+  if (fd_ < 0)
+    throw Error(system_error(temporary_.string() + ": cannot create"));
   try {
     write_header(text);
   } catch (...) {
@@ -109,20 +110,22 @@ SafetensorsWriter::SafetensorsWriter(std::filesystem::path path, std::vector<Out
 
 void SafetensorsWriter::write_header(const std::string& text) {
   std::uint8_t length[8];
-  for (int i = 0; i < 8; ++i) length[i] = static_cast<std::uint8_t>(text.size() >> (8 * i));
+  for (int i = 0; i < 8; ++i)
+    length[i] = static_cast<std::uint8_t>(text.size() >> (8 * i));
   write_all_at(fd_, length, 8, 0, temporary_);
   write_all_at(fd_, reinterpret_cast<const std::uint8_t*>(text.data()), text.size(), 8, temporary_);
   // Reserve the whole file now: a full disk fails here, before any clustering work is spent.
   const int reserved = ::posix_fallocate(fd_, 0, static_cast<off_t>(file_size_));
   if (reserved != 0 && reserved != EOPNOTSUPP && reserved != EINVAL) {
     errno = reserved;
-    throw Error(system_error(path_.string() + ": cannot reserve " + std::to_string(file_size_) +
-                             " bytes"));
+    throw Error(
+        system_error(path_.string() + ": cannot reserve " + std::to_string(file_size_) + " bytes"));
   }
 }
 
 void SafetensorsWriter::discard() noexcept {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0)
+    ::close(fd_);
   fd_ = -1;
   std::error_code ignored;
   std::filesystem::remove(temporary_, ignored);

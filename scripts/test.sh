@@ -16,7 +16,8 @@ ctest --preset default -j "$jobs"
 echo "== build and test under AddressSanitizer + UndefinedBehaviorSanitizer" >&2
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
-ctest --preset asan -j "$jobs" -E '^install\.'
+# The install test and the real checkpoint (slow under ASan, same code paths) run once, above.
+ctest --preset asan -j "$jobs" -E '^install\.|^cli\.real_checkpoint'
 
 echo "== fuzz the parsers" >&2
 scripts/fuzz.sh "${KMLUT_FUZZ_SECONDS:-30}"

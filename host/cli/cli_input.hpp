@@ -2,6 +2,7 @@
 // description (--manifest or inference) for a checkpoint.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <string>
 
 #include "kmlut/checkpoint.hpp"
@@ -15,6 +16,9 @@ struct ConfigOptions {
   std::string preset;
   std::string manifest_path;
 };
+
+// Registers --config, --preset and --manifest on a subcommand.
+void add_config_options(CLI::App& command, ConfigOptions& options);
 
 // --config FILE or --preset NAME (not both); neither gives coreai_opt's default config.
 // Throws ConfigError.

@@ -121,11 +121,7 @@ void add_palettize_command(CLI::App& app) {
       ->add_option("OUTPUT", options->output,
                    "a .safetensors file (single-file input) or a directory (sharded input)")
       ->required();
-  command->add_option("--config", options->config.config_path,
-                      "KMeansPalettizerConfig as JSON or YAML");
-  command->add_option("--preset", options->config.preset, "w4, w6 or w8");
-  command->add_option("--manifest", options->config.manifest_path,
-                      "model description from a compiler (docs/manifest.md)");
+  add_config_options(*command, options->config);
   command->add_option("--backend", options->backend, "auto, cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   command->add_option("--threads", options->threads, "CPU threads (default: all cores)")

@@ -92,11 +92,7 @@ void add_plan_command(CLI::App& app) {
       ->add_option("INPUT", options->input,
                    "a .safetensors file, an index .json, or a directory holding either")
       ->required();
-  command->add_option("--config", options->config.config_path,
-                      "KMeansPalettizerConfig as JSON or YAML");
-  command->add_option("--preset", options->config.preset, "w4, w6 or w8");
-  command->add_option("--manifest", options->config.manifest_path,
-                      "model description from a compiler (docs/manifest.md)");
+  add_config_options(*command, options->config);
   command->add_flag("--json", options->json, "print {\"jobs\": [...]} as JSON");
   command->callback([options] { run_plan(*options); });
 }

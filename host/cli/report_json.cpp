@@ -4,6 +4,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "kmlut/atomic_file.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/version.hpp"
 
@@ -76,18 +77,7 @@ void write_report(const PipelineReport& report, const std::string& device,
                          {"copied", report.count(TensorStatus::Copied)},
                          {"bytes_in", report.bytes_in},
                          {"bytes_out", report.bytes_out}};
-  std::filesystem::path temporary = path;
-  temporary += ".kmlut-tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << document.dump(2) << '\n';
-    if (!out.flush())
-      throw Error(path.string() + ": cannot write the report");
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error)
-    throw Error(path.string() + ": cannot write the report: " + error.message());
+  write_file_atomically(path, document.dump(2) + "\n");
 }
 
 }  // namespace kmlut::cli

@@ -68,15 +68,14 @@ std::string first_non_finite(const TensorView& weight) {
   const auto* w = static_cast<const typename Tag::Storage*>(weight.data);
   const std::uint64_t numel = weight.numel();
   for (std::uint64_t i = 0; i < numel; ++i) {
-    if (!std::isfinite(Tag::Format::to_double(w[i]))) {
+    if (!Tag::Format::is_finite(w[i]))
       return "non-finite value at element " + std::to_string(i);
-    }
   }
   return {};
 }
 
-// One pass over the weight: rejects non-finite values and, with per-channel scale, computes
-// s[r] = max |W[r, ...]| (0 -> 1) and W / s rounded to the weight's dtype, as torch does.
+// Rejects non-finite values and, with per-channel scale, computes s[r] = max |W[r, ...]| (0 -> 1)
+// and W / s rounded to the weight's dtype, as torch does.
 template <class Tag>
 std::string scale_and_check(PreparedJob& job) {
   using Storage = typename Tag::Storage;
@@ -85,8 +84,11 @@ std::string scale_and_check(PreparedJob& job) {
   const auto* w = static_cast<const Storage*>(weight.data);
   const std::uint64_t numel = weight.numel();
   const std::uint64_t rows = numel / job.row_size;
-  const bool scaled = job.request->spec.enable_per_channel_scale;
-  std::vector<Storage> scale(scaled ? rows : 0);
+  if (!job.request->spec.enable_per_channel_scale) {
+    job.values = weight.data;
+    return first_non_finite<Tag>(weight);
+  }
+  std::vector<Storage> scale(rows);
   for (std::uint64_t r = 0; r < rows; ++r) {
     double row_max = 0.0;
     Storage row_max_stored = Format::from_double(0.0);
@@ -99,12 +101,7 @@ std::string scale_and_check(PreparedJob& job) {
         row_max_stored = Format::from_double(row_max);
       }
     }
-    if (scaled)
-      scale[r] = row_max == 0.0 ? Format::from_double(1.0) : row_max_stored;
-  }
-  if (!scaled) {
-    job.values = weight.data;
-    return {};
+    scale[r] = row_max == 0.0 ? Format::from_double(1.0) : row_max_stored;
   }
   job.scaled.resize(numel * sizeof(Storage));
   auto* q = reinterpret_cast<Storage*>(job.scaled.data());
@@ -144,12 +141,20 @@ void measure_block(PreparedJob& job, std::size_t block) {
 
 void pack_indices(PalettizeResult& result, int n_bits) {
   result.packed_indices.assign(numeric::packed_size(result.indices.size(), n_bits), 0);
-  if (n_bits == 8) {
-    std::memcpy(result.packed_indices.data(), result.indices.data(), result.indices.size());
-    return;
+  const std::uint8_t* indices = result.indices.data();
+  std::uint8_t* out = result.packed_indices.data();
+  const std::size_t count = result.indices.size();
+  // Eight indices fill exactly n_bits bytes: gather them in a word, store its low n_bits bytes.
+  const std::size_t whole = count / 8 * 8;
+  for (std::size_t i = 0; i < whole; i += 8, out += n_bits) {
+    std::uint64_t word = 0;
+    for (int j = 0; j < 8; ++j)
+      word |= std::uint64_t{indices[i + j]} << (j * n_bits);
+    for (int b = 0; b < n_bits; ++b)
+      out[b] = static_cast<std::uint8_t>(word >> (8 * b));
   }
-  for (std::size_t i = 0; i < result.indices.size(); ++i) {
-    numeric::pack_index(result.packed_indices.data(), i, n_bits, result.indices[i]);
+  for (std::size_t i = whole; i < count; ++i) {
+    numeric::pack_index(result.packed_indices.data(), i, n_bits, indices[i]);
   }
 }
 

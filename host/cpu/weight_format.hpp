@@ -3,6 +3,7 @@
 // per-channel scale (float math for the 16-bit formats, rounded once to the format).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
@@ -18,6 +19,7 @@ struct WeightFormat;
 template <>
 struct WeightFormat<DType::F64> {
   using Storage = double;
+  static bool is_finite(Storage v) { return std::isfinite(v); }
   static double to_double(Storage v) { return v; }
   static Storage from_double(double v) { return v; }
   static Storage divide(Storage a, Storage b) { return a / b; }
@@ -27,6 +29,7 @@ struct WeightFormat<DType::F64> {
 template <>
 struct WeightFormat<DType::F32> {
   using Storage = float;
+  static bool is_finite(Storage v) { return std::isfinite(v); }
   static double to_double(Storage v) { return v; }
   static Storage from_double(double v) { return static_cast<float>(v); }
   static Storage divide(Storage a, Storage b) { return a / b; }
@@ -36,6 +39,7 @@ struct WeightFormat<DType::F32> {
 template <>
 struct WeightFormat<DType::F16> {
   using Storage = std::uint16_t;
+  static bool is_finite(Storage v) { return (v & 0x7C00u) != 0x7C00u; }  // exponent not all ones
   static double to_double(Storage v) { return numeric::half_bits_to_float(v); }
   static Storage from_double(double v) { return numeric::double_to_half_bits(v); }
   static Storage divide(Storage a, Storage b) {
@@ -51,6 +55,7 @@ struct WeightFormat<DType::F16> {
 template <>
 struct WeightFormat<DType::BF16> {
   using Storage = std::uint16_t;
+  static bool is_finite(Storage v) { return (v & 0x7F80u) != 0x7F80u; }
   static double to_double(Storage v) { return numeric::bf16_bits_to_float(v); }
   static Storage from_double(double v) {
     return numeric::float_to_bf16_bits(numeric::double_to_float_round_to_odd(v));

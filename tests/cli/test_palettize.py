@@ -251,6 +251,9 @@ def peak_rss_mib(*args):
 
 
 def test_memory_stays_within_budget(work):
+    if os.environ.get("KMLUT_UNDER_SANITIZER") == "1":
+        print("note: the memory budget is not measured under a sanitizer (shadow memory)")
+        return
     # 32 tensors of 8 MiB: a 256 MiB checkpoint, four times the 64 MiB budget.
     source = os.path.join(work, "budget.safetensors")
     write_fp16_checkpoint(source, 32, 2048, 2048, seed=2)

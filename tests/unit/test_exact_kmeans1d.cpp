@@ -178,7 +178,7 @@ double brute_force_sse(const std::vector<double>& x, const std::vector<double>& 
   }
 }
 
-bool close(double a, double b, double relative) {
+bool within(double a, double b, double relative) {
   return std::abs(a - b) <= relative * std::max(std::abs(a), std::abs(b));
 }
 
@@ -432,7 +432,7 @@ TEST(ExactKMeans1D, MillionDistinctPointsLinearMemoryMatchesTable) {
   const KMeans1DSolution table = ExactKMeans1D(kForceTable).solve(x.data(), nullptr, x.size(), 8);
   const KMeans1DSolution linear =
       ExactKMeans1D(kForceLinearMemory).solve(x.data(), nullptr, x.size(), 8);
-  EXPECT_TRUE(close(linear.sse, table.sse, 1e-9)) << linear.sse << " vs " << table.sse;
+  EXPECT_TRUE(within(linear.sse, table.sse, 1e-9)) << linear.sse << " vs " << table.sse;
   EXPECT_EQ(linear.cluster_ends, table.cluster_ends);
 }
 
@@ -453,7 +453,7 @@ TEST(ExactKMeans1D, MillionBfloat16ValuesLinearMemoryMatchesTable) {
   const KMeans1DSolution table = ExactKMeans1D(kForceTable).solve(x.data(), nullptr, x.size(), 256);
   const KMeans1DSolution linear =
       ExactKMeans1D(kForceLinearMemory).solve(x.data(), nullptr, x.size(), 256);
-  EXPECT_TRUE(close(linear.sse, table.sse, 1e-9)) << linear.sse << " vs " << table.sse;
+  EXPECT_TRUE(within(linear.sse, table.sse, 1e-9)) << linear.sse << " vs " << table.sse;
   EXPECT_EQ(linear.centroids, table.centroids);
   expect_well_formed(linear, x, {}, 256);
 }
@@ -470,10 +470,10 @@ TEST(ExactKMeans1D, IntegerWeightsEqualRepeatedPoints) {
   for (int k : {3, 16, 64}) {
     const KMeans1DSolution weighted = solver.solve(values.data(), counts.data(), values.size(), k);
     const KMeans1DSolution expanded = solver.solve(repeated.data(), nullptr, repeated.size(), k);
-    EXPECT_TRUE(close(weighted.sse, expanded.sse, 1e-12)) << "k=" << k;
+    EXPECT_TRUE(within(weighted.sse, expanded.sse, 1e-12)) << "k=" << k;
     ASSERT_EQ(weighted.centroids.size(), expanded.centroids.size());
     for (std::size_t j = 0; j < weighted.centroids.size(); ++j) {
-      EXPECT_TRUE(close(weighted.centroids[j], expanded.centroids[j], 1e-12)) << "k=" << k;
+      EXPECT_TRUE(within(weighted.centroids[j], expanded.centroids[j], 1e-12)) << "k=" << k;
     }
   }
 }
