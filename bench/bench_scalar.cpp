@@ -31,10 +31,13 @@ std::vector<float> llm_like_fp32(std::size_t count, unsigned seed) {
 void run_workload(benchmark::State& state, kmlut::PalettizeRequest request, std::size_t numel,
                   std::size_t element_bytes) {
   const auto backend = kmlut::make_cpu_backend(static_cast<int>(state.range(0)));
+  double sse = 0.0;
   for (auto _ : state) {
     kmlut::PalettizeResult result = backend->run(request);
-    benchmark::DoNotOptimize(result.sse);
+    sse = result.sse;
+    benchmark::DoNotOptimize(sse);
   }
+  state.counters["sse"] = sse;
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * numel));
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * numel * element_bytes));
   state.counters["threads"] = static_cast<double>(state.range(0));
@@ -78,7 +81,12 @@ BENCHMARK(BM_W4Group16_4096x4096) KMLUT_THREADS;
 BENCHMARK(BM_W4PerTensor_4096x11008) KMLUT_THREADS;
 BENCHMARK(BM_W8PerTensor_4096x4096) KMLUT_THREADS;
 BENCHMARK(BM_W6Group16_4096x4096) KMLUT_THREADS;
-BENCHMARK(BM_AllValues16M_K16)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+BENCHMARK(BM_AllValues16M_K16)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
 
 }  // namespace
 
