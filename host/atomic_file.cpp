@@ -39,7 +39,8 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
   if (failure == 0)
     std::filesystem::rename(temporary, path, error);
   if (failure != 0 || error) {
-    std::filesystem::remove(temporary, error);
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
     throw Error(path.string() + ": cannot write: " +
                 (failure != 0 ? std::string(std::strerror(failure)) : error.message()));
   }

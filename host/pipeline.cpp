@@ -115,12 +115,22 @@ class CheckpointPalettizer {
   }
 
  private:
+  // The report rows, and the copy pass, follow the checkpoint's order; the plan must match it.
   void preflight() {
     progress_state_.tensors_total = plan_.jobs.size();
-    for (const Job& job : plan_.jobs) {
-      const Checkpoint::TensorRef* ref = input_.find(job.tensor);
-      if (ref == nullptr)
-        throw Error("plan names tensor " + job.tensor + ", absent from the input");
+    if (plan_.jobs.size() != input_.tensors().size()) {
+      throw Error("the plan has " + std::to_string(plan_.jobs.size()) + " jobs for " +
+                  std::to_string(input_.tensors().size()) +
+                  " tensors: resolve the plan for this checkpoint");
+    }
+    for (std::size_t i = 0; i < plan_.jobs.size(); ++i) {
+      const Job& job = plan_.jobs[i];
+      const Checkpoint::TensorRef* ref = &input_.tensors()[i];
+      if (ref->info->name != job.tensor) {
+        throw Error("plan job " + std::to_string(i) + " is tensor " + job.tensor +
+                    " where the checkpoint has " + ref->info->name +
+                    ": resolve the plan for this checkpoint");
+      }
       TensorReport row{job.tensor,
                        job.shape,
                        job.dtype,
@@ -144,6 +154,8 @@ class CheckpointPalettizer {
     selected.request.op_type = job.op_type;
     selected.request.enable_fast_kmeans_mode = job.enable_fast_kmeans_mode;
     selected.request.rounding_precision = job.rounding_precision;
+    selected.request.seed = options_.seed;
+    selected.request.seed = options_.seed;
     selected.report = report_.tensors.size();
     selected.shard = ref.shard;
     selected.ref = ref;

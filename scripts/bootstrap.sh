@@ -8,6 +8,7 @@ packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
   nlohmann-json3-dev libyaml-cpp-dev libre2-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format
+  python3 python3-venv python3-dev
 )
 
 missing=()
@@ -18,7 +19,11 @@ done
 if ((${#missing[@]})); then
   echo "bootstrap: installing ${missing[*]}" >&2
   sudo_cmd=()
-  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null ||
+      { echo "bootstrap: run as root or install sudo to install: ${missing[*]}" >&2; exit 1; }
+    sudo_cmd=(sudo)
+  fi
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null

@@ -47,10 +47,11 @@ std::uint64_t parse_bytes(const std::string& text) {
                              : suffix == "G"                 ? 1ull << 30
                              : suffix == "T"                 ? 1ull << 40
                                                              : 0;
-  if (used == 0 || unit == 0 || value <= 0) {
+  const double bytes = value * static_cast<double>(unit);
+  if (used == 0 || unit == 0 || !(value > 0) || !(bytes < 18446744073709551615.0)) {
     throw ConfigError("--memory-budget: expected a size such as 512M or 4G, got \"" + text + "\"");
   }
-  return static_cast<std::uint64_t>(value * static_cast<double>(unit));
+  return static_cast<std::uint64_t>(bytes);
 }
 
 std::string format_seconds(double seconds) {
@@ -79,6 +80,7 @@ void run_palettize(const PalettizeOptions& options) {
   const KMeansPalettizerConfig config = load_config_option(options.config);
   PipelineOptions pipeline;
   pipeline.strict = options.strict;
+  pipeline.seed = options.seed;
   if (!options.memory_budget.empty())
     pipeline.memory_budget = parse_bytes(options.memory_budget);
   const Checkpoint checkpoint = Checkpoint::open(options.input);

@@ -30,6 +30,7 @@ struct PalettizeRequest {
   std::string op_type;     // the consuming op ("linear", "conv2d", ...; "" when none)
   bool enable_fast_kmeans_mode = true;
   int rounding_precision = 4;
+  std::uint64_t seed = 0;  // the vector path's k-means++ seed; the scalar path is exact
 };
 
 struct PalettizeResult {

@@ -22,6 +22,8 @@ struct PipelineOptions {
   std::uint64_t memory_budget = 0;
   // A tensor the config selects but that cannot be palettized is an error instead of a skip.
   bool strict = false;
+  // Seed of the vector path's k-means++ (passed to every request; the scalar path is exact).
+  std::uint64_t seed = 0;
 };
 
 enum class TensorStatus { Palettized, Skipped, Copied };
@@ -65,10 +67,13 @@ struct PipelineProgress {
 
 using ProgressCallback = std::function<void(const PipelineProgress&)>;
 
-// Palettizes `input` as `plan` says into `output`: a file for a single-file checkpoint, a directory
-// (created if needed) holding shards named like the input's and a model.safetensors.index.json for
-// a sharded one. Existing files at the output paths are replaced only at the very end, on success.
-// Throws Error (IO, strict skips) or InputError (a malformed tensor).
+// Palettizes `input` as `plan` says into `output` (the plan must hold one job per checkpoint
+// tensor, in checkpoint order, as resolve_plan gives it for the checkpoint's tensors): a file for a
+// single-file checkpoint, a directory (created if needed) holding shards named like the input's and
+// a model.safetensors.index.json for a sharded one. Existing files at the output paths are replaced
+// only at the very end, on success; each file is replaced atomically, the shards of a sharded
+// output one after another, index last. Throws Error (IO, strict skips) or InputError (a malformed
+// tensor).
 PipelineReport palettize_checkpoint(const Checkpoint& input, const Plan& plan,
                                     const std::filesystem::path& output, Backend& backend,
                                     const PipelineOptions& options,

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -640,10 +641,11 @@ TEST(ConfigIoLimits, InvalidUtf8IsAnError) {
 class ConfigIoFiles : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("kmlut_config_io_" +
-            std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-    std::filesystem::create_directories(dir_);
+    // mkdtemp: unique even when CTest runs several test processes at the same instant.
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "kmlut_config_io_XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
