@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 namespace kmlut::detail {
 
@@ -12,8 +13,9 @@ inline constexpr const char* kConfigRoot = "kmeans_palettization_config";
 
 // A string as a JSON string literal; invalid UTF-8 is replaced rather than thrown on, because it is
 // only ever shown to people.
-inline std::string json_quote(const std::string& text) {
-  return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+inline std::string json_quote(std::string_view text) {
+  return nlohmann::json(std::string(text))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 inline bool is_bare_key(const std::string& key) {

@@ -9,10 +9,13 @@
 #include <utility>
 #include <vector>
 
+#include "config/key_path.hpp"
 #include "host/strict_json.hpp"
 #include "kmlut/error.hpp"
 
 namespace kmlut {
+
+using detail::json_quote;
 
 namespace {
 
@@ -22,10 +25,6 @@ using Json = nlohmann::json;
 constexpr std::string_view kIndexFileName = "model.safetensors.index.json";
 constexpr std::string_view kWeightMapKey = "weight_map";
 constexpr std::size_t kMaxListedFiles = 5;
-
-std::string json_quoted(std::string_view text) {
-  return Json(std::string(text)).dump();
-}
 
 // What Checkpoint::open found, before the tensor list is built over it.
 struct OpenedShards {
@@ -59,13 +58,13 @@ WeightMap read_weight_map(const detail::JsonDocument& index, const std::string& 
   std::unordered_map<std::string, std::size_t> shard_ids;
   for (const std::string& tensor : index.member_keys) {
     const Json& shard = entries->at(tensor);
-    const std::string where = source + ": weight_map entry " + json_quoted(tensor);
+    const std::string where = source + ": weight_map entry " + json_quote(tensor);
     if (!shard.is_string()) {
       throw InputError(where + ": the shard must be a file name string");
     }
     const auto& shard_name = shard.get_ref<const std::string&>();
     if (!is_plain_file_name(shard_name)) {
-      throw InputError(where + ": shard " + json_quoted(shard_name) +
+      throw InputError(where + ": shard " + json_quote(shard_name) +
                        " is not a plain file name in the index's directory");
     }
     const auto [id, added] = shard_ids.emplace(shard_name, map.shard_names.size());
@@ -83,14 +82,14 @@ void check_shards_match(const WeightMap& map, const std::vector<SafetensorsFile>
                         const std::string& source) {
   std::unordered_map<std::string, std::size_t> found_in;
   for (std::size_t shard = 0; shard < shards.size(); ++shard) {
-    const std::string shard_name = json_quoted(map.shard_names[shard]);
+    const std::string shard_name = json_quote(map.shard_names[shard]);
     for (const TensorInfo& tensor : shards[shard].tensors()) {
       const std::string where =
-          source + ": tensor " + json_quoted(tensor.name) + " of shard " + shard_name;
+          source + ": tensor " + json_quote(tensor.name) + " of shard " + shard_name;
       const auto [previous, added] = found_in.emplace(tensor.name, shard);
       if (!added) {
         throw InputError(where + " is also in shard " +
-                         json_quoted(map.shard_names[previous->second]));
+                         json_quote(map.shard_names[previous->second]));
       }
       const auto listed = map.shard_of_tensor.find(tensor.name);
       if (listed == map.shard_of_tensor.end()) {
@@ -98,14 +97,14 @@ void check_shards_match(const WeightMap& map, const std::vector<SafetensorsFile>
       }
       if (listed->second != shard) {
         throw InputError(where + " is listed in weight_map for shard " +
-                         json_quoted(map.shard_names[listed->second]));
+                         json_quote(map.shard_names[listed->second]));
       }
     }
   }
   for (const std::string& tensor : map.tensors) {
     if (found_in.count(tensor) == 0) {
-      throw InputError(source + ": weight_map lists tensor " + json_quoted(tensor) + " in shard " +
-                       json_quoted(map.shard_names[map.shard_of_tensor.at(tensor)]) +
+      throw InputError(source + ": weight_map lists tensor " + json_quote(tensor) + " in shard " +
+                       json_quote(map.shard_names[map.shard_of_tensor.at(tensor)]) +
                        ", which does not hold it");
     }
   }

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "config/key_path.hpp"
 #include "kmlut/atomic_file.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/numeric/bit_packing.hpp"
@@ -18,6 +19,8 @@
 #include "kmlut/safetensors_writer.hpp"
 
 namespace kmlut {
+
+using detail::json_quote;
 namespace {
 
 namespace fs = std::filesystem;
@@ -25,17 +28,13 @@ using Json = nlohmann::ordered_json;
 
 constexpr const char* kIndexFileName = "model.safetensors.index.json";
 
-std::string json_quoted(const std::string& text) {
-  return Json(text).dump();
-}
-
 std::string shape_text(const std::vector<std::int64_t>& shape) {
   return Json(shape).dump();
 }
 
 [[noreturn]] void fail(const std::string& source, const std::string& tensor,
                        const std::string& problem) {
-  throw InputError(source + ": tensor " + json_quoted(tensor) + ": " + problem);
+  throw InputError(source + ": tensor " + json_quote(tensor) + ": " + problem);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,8 +198,8 @@ void check_lut_shape(const EntryContext& entry, const std::vector<std::int64_t>&
   const PalettizedTensorInfo& info = entry.info;
   const TensorInfo* lut = entry.parts.lut.info;
   if (lut == nullptr)
-    entry.fail("its LUT tensor " + json_quoted(info.lut) + " is missing");
-  const std::string what = "LUT " + json_quoted(info.lut) + " ";
+    entry.fail("its LUT tensor " + json_quote(info.lut) + " is missing");
+  const std::string what = "LUT " + json_quote(info.lut) + " ";
   if (lut->dtype != info.dtype && lut->dtype != DType::I8 && lut->dtype != DType::U8) {
     entry.fail(what + "has dtype " + std::string(dtype_name(lut->dtype)) + "; expected " +
                std::string(dtype_name(info.dtype)) + ", I8 or U8");
@@ -252,7 +251,7 @@ void check_grouping(const EntryContext& entry) {
   }
   const std::vector<std::int64_t>& lut_shape = entry.parts.lut.info->shape;
   if (!std::equal(expected.begin(), expected.end(), lut_shape.begin())) {
-    entry.fail("LUT " + json_quoted(info.lut) + " has shape " + shape_text(lut_shape) +
+    entry.fail("LUT " + json_quote(info.lut) + " has shape " + shape_text(lut_shape) +
                ", which disagrees with group_axis/group_size: expected the grid " +
                shape_text(expected));
   }
@@ -263,8 +262,8 @@ void check_indices(const EntryContext& entry, std::uint64_t index_count) {
   const PalettizedTensorInfo& info = entry.info;
   const StoredTensor& indices = entry.parts.indices;
   if (indices.info == nullptr)
-    entry.fail("its index tensor " + json_quoted(info.indices) + " is missing");
-  const std::string what = "index tensor " + json_quoted(info.indices) + " ";
+    entry.fail("its index tensor " + json_quote(info.indices) + " is missing");
+  const std::string what = "index tensor " + json_quote(info.indices) + " ";
   if (indices.info->dtype != DType::U8 || indices.info->shape.size() != 1) {
     entry.fail(what + "must be a 1-D U8 tensor, not " +
                std::string(dtype_name(indices.info->dtype)) + " " +
@@ -291,13 +290,13 @@ void check_scale(const EntryContext& entry) {
     return;
   const TensorInfo* scale = entry.parts.scale.info;
   if (scale == nullptr)
-    entry.fail("its scale tensor " + json_quoted(*info.scale) + " is missing");
+    entry.fail("its scale tensor " + json_quote(*info.scale) + " is missing");
   std::vector<std::int64_t> expected(info.shape.size(), 1);
   expected[0] = info.shape[0];
   if (scale->dtype != info.dtype || scale->shape != expected) {
-    entry.fail("scale " + json_quoted(*info.scale) + " is " +
-               std::string(dtype_name(scale->dtype)) + " " + shape_text(scale->shape) +
-               "; expected " + std::string(dtype_name(info.dtype)) + " " + shape_text(expected));
+    entry.fail("scale " + json_quote(*info.scale) + " is " + std::string(dtype_name(scale->dtype)) +
+               " " + shape_text(scale->shape) + "; expected " +
+               std::string(dtype_name(info.dtype)) + " " + shape_text(expected));
   }
 }
 
@@ -317,14 +316,14 @@ void check_lut_quantization(const EntryContext& entry, std::uint64_t num_luts) {
   const std::vector<std::int64_t> expected{static_cast<std::int64_t>(num_luts)};
   const TensorInfo* scale = parts.lut_scale.info;
   if (scale == nullptr)
-    entry.fail("its LUT is quantized but " + json_quoted(name + ".lut_scale") + " is missing");
+    entry.fail("its LUT is quantized but " + json_quote(name + ".lut_scale") + " is missing");
   if (scale->dtype != DType::F32 || scale->shape != expected) {
-    entry.fail(json_quoted(name + ".lut_scale") + " is " + std::string(dtype_name(scale->dtype)) +
+    entry.fail(json_quote(name + ".lut_scale") + " is " + std::string(dtype_name(scale->dtype)) +
                " " + shape_text(scale->shape) + "; expected F32 " + shape_text(expected));
   }
   const TensorInfo* zero_point = parts.lut_zero_point.info;
   if (zero_point != nullptr && (zero_point->dtype != lut_dtype || zero_point->shape != expected)) {
-    entry.fail(json_quoted(name + ".lut_zero_point") + " is " +
+    entry.fail(json_quote(name + ".lut_zero_point") + " is " +
                std::string(dtype_name(zero_point->dtype)) + " " + shape_text(zero_point->shape) +
                "; expected " + std::string(dtype_name(lut_dtype)) + " " + shape_text(expected));
   }
@@ -494,8 +493,8 @@ namespace {
 void check_version(const SafetensorsHeader& header, const std::string& source) {
   const std::string* version = header.metadata_value(kKmlutVersionKey);
   if (version == nullptr || *version != kKmlutFormatVersion) {
-    throw InputError(source + ": metadata " + json_quoted(kKmlutVersionKey) + " is " +
-                     (version ? json_quoted(*version) : std::string("missing")) +
+    throw InputError(source + ": metadata " + json_quote(kKmlutVersionKey) + " is " +
+                     (version ? json_quote(*version) : std::string("missing")) +
                      "; this kmlut reads version " + kKmlutFormatVersion);
   }
 }
@@ -549,13 +548,13 @@ KmlutIndex::KmlutIndex(const Checkpoint& checkpoint) : checkpoint_(&checkpoint) 
         const Checkpoint::TensorRef* ref = checkpoint.find(part->name);
         if (ref->shard != entry.shard) {
           fail(source, entry.info.name,
-               "its parts " + json_quoted(entry.info.lut) + " and " + json_quoted(part->name) +
+               "its parts " + json_quote(entry.info.lut) + " and " + json_quote(part->name) +
                    " are in different shards");
         }
         if (!part_owner_.emplace(part->name, entries_.size()).second) {
           fail(source, entry.info.name,
-               "its part " + json_quoted(part->name) + " also belongs to " +
-                   json_quoted(entries_[part_owner_[part->name]].info.name));
+               "its part " + json_quote(part->name) + " also belongs to " +
+                   json_quote(entries_[part_owner_[part->name]].info.name));
         }
       }
       entry_by_name_.emplace(entry.info.name, entries_.size());

@@ -14,11 +14,14 @@
 #include <utility>
 #include <vector>
 
+#include "config/key_path.hpp"
 #include "host/strict_json.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/safetensors.hpp"
 
 namespace kmlut {
+
+using detail::json_quote;
 
 namespace {
 
@@ -28,15 +31,9 @@ constexpr std::string_view kMetadataKey = "__metadata__";
 constexpr std::uint64_t kMaxDimension = std::uint64_t{1} << 53;
 constexpr std::size_t kLengthPrefixBytes = 8;
 
-// Names go into messages JSON-quoted so that a control character in a name cannot garble a
-// terminal.
-std::string json_quoted(std::string_view text) {
-  return Json(std::string(text)).dump();
-}
-
 [[noreturn]] void throw_tensor_error(const std::string& source, const std::string& name,
                                      const std::string& problem) {
-  throw InputError(source + ": tensor " + json_quoted(name) + ": " + problem);
+  throw InputError(source + ": tensor " + json_quote(name) + ": " + problem);
 }
 
 std::uint64_t read_header_length(ByteView file, const std::string& source) {
@@ -75,7 +72,7 @@ DType parse_dtype_field(const Json& value, const std::string& source, const std:
   const auto& text = value.get_ref<const std::string&>();
   const std::optional<DType> dtype = parse_dtype(text);
   if (!dtype) {
-    throw_tensor_error(source, name, "unknown dtype " + json_quoted(text));
+    throw_tensor_error(source, name, "unknown dtype " + json_quote(text));
   }
   return *dtype;
 }
@@ -188,7 +185,7 @@ std::vector<std::pair<std::string, std::string>> parse_metadata(
   for (const std::string& key : keys) {
     const Json& value = it->at(key);
     if (!value.is_string()) {
-      throw InputError(source + ": \"__metadata__\" key " + json_quoted(key) +
+      throw InputError(source + ": \"__metadata__\" key " + json_quote(key) +
                        " must have a string value, found " + value.dump());
     }
     metadata.emplace_back(key, value.get<std::string>());
@@ -230,7 +227,7 @@ void check_tiling(const std::vector<TensorInfo>& tensors, std::uint64_t data_siz
 std::uint64_t TensorInfo::numel() const {
   const std::optional<std::uint64_t> count = checked_element_count(shape);
   if (!count) {
-    throw std::overflow_error("tensor " + json_quoted(name) + ": element count overflows");
+    throw std::overflow_error("tensor " + json_quote(name) + ": element count overflows");
   }
   return *count;
 }

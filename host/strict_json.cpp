@@ -3,6 +3,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "config/key_path.hpp"
 #include "kmlut/error.hpp"
 
 namespace kmlut::detail {
@@ -12,12 +13,6 @@ using Json = nlohmann::json;
 
 // serde_json's recursion limit, so the reference reader rejects deeper headers too.
 constexpr int kMaxJsonDepth = 128;
-
-// Names go into messages JSON-quoted so that a control character in a name cannot garble a
-// terminal.
-std::string json_quoted(std::string_view text) {
-  return Json(std::string(text)).dump();
-}
 
 // nlohmann quotes the offending input bytes in its messages, which may be invalid UTF-8.
 std::string printable(std::string_view text) {
@@ -85,7 +80,7 @@ class JsonScanner {
   // Keys of the root object arrive at depth 1, keys of an object that is a root member at depth 2.
   void on_key(int depth, const std::string& key) {
     if (!open_objects_.back().insert(key).second) {
-      throw InputError(source_ + ": duplicate key " + json_quoted(key));
+      throw InputError(source_ + ": duplicate key " + json_quote(key));
     }
     if (depth == 1) {
       current_member_ = key;

@@ -6,13 +6,6 @@
 namespace kmlut::cpu {
 namespace {
 
-std::uint64_t product(std::vector<std::int64_t>::const_iterator begin,
-                      std::vector<std::int64_t>::const_iterator end) {
-  return std::accumulate(begin, end, std::uint64_t{1}, [](std::uint64_t a, std::int64_t b) {
-    return a * static_cast<std::uint64_t>(b);
-  });
-}
-
 BlockLayout skipped(std::string reason) {
   BlockLayout layout;
   layout.skip_reason = std::move(reason);

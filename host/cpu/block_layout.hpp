@@ -12,6 +12,15 @@
 
 namespace kmlut::cpu {
 
+// The product of shape[begin, end): an element count.
+inline std::uint64_t product(std::vector<std::int64_t>::const_iterator begin,
+                             std::vector<std::int64_t>::const_iterator end) {
+  std::uint64_t count = 1;
+  for (; begin != end; ++begin)
+    count *= static_cast<std::uint64_t>(*begin);
+  return count;
+}
+
 struct BlockRuns {
   std::uint64_t first = 0;       // flat index of the first element
   std::uint64_t run_length = 0;  // consecutive elements per run

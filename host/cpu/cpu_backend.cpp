@@ -39,12 +39,6 @@ struct BlockRef {
   std::size_t block;
 };
 
-std::uint64_t product(const std::vector<std::int64_t>& shape) {
-  return std::accumulate(
-      shape.begin(), shape.end(), std::uint64_t{1},
-      [](std::uint64_t a, std::int64_t b) { return a * static_cast<std::uint64_t>(b); });
-}
-
 // Reasons a request is left dense before any clustering (DESIGN §3.4).
 std::string unsupported_reason(const PalettizeRequest& request) {
   const PalettizationSpec& spec = request.spec;
@@ -195,8 +189,7 @@ class CpuBackend final : public Backend {
       reason = job.layout.skip_reason;
     }
     if (reason.empty()) {
-      job.row_size =
-          product(request.weight.shape) / static_cast<std::uint64_t>(request.weight.shape[0]);
+      job.row_size = request.weight.numel() / static_cast<std::uint64_t>(request.weight.shape[0]);
       reason = with_weight_format(request.weight.dtype,
                                   [&](auto tag) { return scale_and_check<decltype(tag)>(job); });
     }
@@ -281,7 +274,7 @@ class CpuBackend final : public Backend {
 }  // namespace cpu
 
 std::uint64_t TensorView::numel() const {
-  return cpu::product(shape);
+  return cpu::product(shape.begin(), shape.end());
 }
 
 std::string preflight_skip_reason(const PalettizeRequest& request, bool check_values) {
