@@ -11,5 +11,6 @@ void add_inspect_command(CLI::App& app);
 void add_decode_command(CLI::App& app);
 void add_verify_command(CLI::App& app);
 void add_palettize_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 }  // namespace kmlut::cli
