@@ -3,8 +3,8 @@ include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY include/kmlut DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-# kmlut_cuda is not installed yet: the library will reach it through its backend registry (the CUDA
-# backend issue), and until then it has no public API.
+# A CUDA build compiles the CUDA backend into kmlut itself (kernels/CMakeLists.txt); its
+# consumers then also need the CUDA toolkit's runtime (kmlutConfig.cmake finds it).
 install(TARGETS kmlut EXPORT kmlutTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

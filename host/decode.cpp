@@ -28,10 +28,6 @@ using Json = nlohmann::ordered_json;
 
 constexpr const char* kIndexFileName = "model.safetensors.index.json";
 
-std::string shape_text(const std::vector<std::int64_t>& shape) {
-  return Json(shape).dump();
-}
-
 [[noreturn]] void fail(const std::string& source, const std::string& tensor,
                        const std::string& problem) {
   throw InputError(source + ": tensor " + json_quote(tensor) + ": " + problem);

@@ -80,4 +80,11 @@ bool is_palettizable_dtype(DType dtype) noexcept {
   return dtype == DType::F64 || dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16;
 }
 
+std::string shape_text(const std::vector<std::int64_t>& shape) {
+  std::string text = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    text += (i == 0 ? "" : ",") + std::to_string(shape[i]);
+  return text + "]";
+}
+
 }  // namespace kmlut

@@ -1,7 +1,7 @@
 // Exact weighted 1-D k-means: a k-layer dynamic program whose every layer is a row-minima problem
-// on a totally monotone matrix, solved with SMAWK in linear time. The partition is backtracked
-// from an argmin table when that fits the budget, otherwise recovered Hirschberg-style in linear
-// memory. docs/algorithm.md derives the method.
+// on a totally monotone matrix (the shared recurrence in kmlut/numeric/kmeans1d_dp.hpp). The
+// partition is backtracked from an argmin table when that fits the budget, otherwise recovered
+// Hirschberg-style in linear memory. docs/algorithm.md derives the method.
 #include "kmlut/exact_kmeans1d.hpp"
 
 #include <algorithm>
@@ -12,165 +12,18 @@
 #include <utility>
 
 #include "kmlut/numeric/cluster_cost.hpp"
+#include "kmlut/numeric/kmeans1d_dp.hpp"
 
 namespace kmlut {
 namespace {
 
-using Index = std::uint32_t;
+namespace dp = numeric::dp;
+using dp::Index;
 using numeric::UnweightedPrefixSums;
 using numeric::WeightedPrefixSums;
 
-constexpr double kInfinity = std::numeric_limits<double>::infinity();
 // Positions run from 0 to n inclusive and must fit an Index.
 constexpr std::size_t kMaxPoints = std::numeric_limits<Index>::max() - 1;
-
-// One DP layer as a matrix over a range of points: entry (r, c), c < r, is the cost of the
-// previous layer's clusters covering the first c points plus one more cluster [c, r). The solver
-// reads c >= r as +infinity, which keeps the matrix totally monotone (docs/algorithm.md).
-template <class PrefixSums>
-struct ForwardLayer {
-  PrefixSums sums;  // shifted so that index 0 is the range's first point
-  const double* prev;
-
-  double first(Index r) const { return sums.cost(0, r); }
-  double operator()(Index r, Index c) const { return prev[c] + sums.cost(c, r); }
-};
-
-// The mirror image, clustering suffixes: r and c count points back from the range's end, so the
-// matrix has the forward one's shape and the same row-minima solver applies.
-template <class PrefixSums>
-struct BackwardLayer {
-  PrefixSums sums;
-  const double* prev;
-  Index end;
-
-  double first(Index r) const { return sums.cost(end - r, end); }
-  double operator()(Index r, Index c) const { return prev[c] + sums.cost(end - r, end - c); }
-};
-
-template <class Layer>
-double entry(const Layer& layer, Index r, Index c) {
-  return c < r ? layer(r, c) : kInfinity;
-}
-
-// The rows first + t·stride, t < count, of one SMAWK level; the next level keeps the odd ones.
-struct Rows {
-  Index first;
-  Index stride;
-  Index count;
-
-  Index operator[](Index t) const { return first + t * stride; }
-  Rows odd() const { return {first + stride, 2 * stride, count / 2}; }
-};
-
-// A level's columns: a contiguous range at the top level (never materialised), a list below.
-// index_of(c, from) finds column c at or after position `from`.
-struct ColumnRange {
-  Index first;
-  Index operator[](Index t) const { return first + t; }
-  Index index_of(Index c, Index) const { return c - first; }
-};
-struct ColumnList {
-  const Index* at;
-  Index operator[](Index t) const { return at[t]; }
-  Index index_of(Index c, Index from) const {
-    while (at[from] != c)
-      ++from;
-    return from;
-  }
-};
-
-// SMAWK's REDUCE: keeps at most rows.count columns that can hold a leftmost row minimum, in
-// `kept`. Ties keep the earlier column. `stack_values[p]` caches entry (rows[p], kept[p]).
-template <class Layer, class Columns>
-Index reduce(const Layer& layer, Rows rows, Columns columns, Index column_count, Index* kept,
-             double* stack_values) {
-  Index size = 0;
-  for (Index t = 0; t < column_count; ++t) {
-    const Index c = columns[t];
-    double at_size = kInfinity;
-    bool known = false;
-    while (size > 0) {
-      const double value = entry(layer, rows[size - 1], c);
-      if (!(value < stack_values[size - 1]))
-        break;
-      --size;
-      at_size = value;
-      known = true;
-    }
-    if (size < rows.count) {
-      kept[size] = c;
-      stack_values[size] = known ? at_size : entry(layer, rows[size], c);
-      ++size;
-    }
-  }
-  return size;
-}
-
-// SMAWK's INTERPOLATE: the even rows' minima, each searched between the argmins of its odd
-// neighbours. Strict comparison keeps the leftmost minimum.
-template <class Layer, class Columns>
-void interpolate(const Layer& layer, Rows rows, Columns kept, Index kept_count, double* values,
-                 Index* argmins) {
-  Index begin = 0;
-  for (Index t = 0; t < rows.count; t += 2) {
-    const Index r = rows[t];
-    const Index end =
-        t + 1 < rows.count ? kept.index_of(argmins[rows[t + 1]], begin) : kept_count - 1;
-    double best = entry(layer, r, kept[begin]);
-    Index best_column = kept[begin];
-    for (Index q = begin + 1; q <= end && kept[q] < r; ++q) {
-      const double value = layer(r, kept[q]);
-      if (value < best) {
-        best = value;
-        best_column = kept[q];
-      }
-    }
-    values[r] = best;
-    argmins[r] = best_column;
-    begin = end;
-  }
-}
-
-// Leftmost row minima of `layer` on rows x columns into values[r], argmins[r]. `kept` needs room
-// for the survivors of every level (at most 2·rows.count in all). REDUCE's value stack borrows
-// `values`: all REDUCE steps run on the way down the recursion, before any level writes a result.
-template <class Layer, class Columns>
-void smawk(const Layer& layer, Rows rows, Columns columns, Index column_count, Index* kept,
-           double* values, Index* argmins) {
-  if (rows.count == 0)
-    return;
-  const Index survivors = reduce(layer, rows, columns, column_count, kept, values);
-  smawk(layer, rows.odd(), ColumnList{kept}, survivors, kept + survivors, values, argmins);
-  interpolate(layer, rows, ColumnList{kept}, survivors, values, argmins);
-}
-
-// The levels of a layer that skip REDUCE (see layer_minima); SMAWK proper starts on every 32nd row.
-constexpr int kScanLevels = 5;
-
-// Room `kept` needs for a layer of `rows` rows: SMAWK proper sees rows / 2^kScanLevels of them.
-std::size_t kept_capacity(std::size_t rows) {
-  return 2 * (rows >> kScanLevels) + 1;
-}
-
-// Row minima of a whole layer: rows [first_row, first_row + count) against as many columns from
-// first_row − 1 on. The matrix is a staircase (c < r) whose argmins mostly stand still and then
-// jump, on which REDUCE eliminates little while it sees only one or two columns per row, each at a
-// hard-to-predict compare. So the top kScanLevels levels skip it: SMAWK proper runs on every 32nd
-// row against all columns, and each finer level scans its rows between the argmins of its
-// neighbours, contiguous and predictable: 1.5-2x faster than REDUCE on every level (measured).
-template <class Layer>
-void layer_minima(const Layer& layer, Index first_row, Index count, Index* kept, double* values,
-                  Index* argmins) {
-  Rows levels[kScanLevels + 1] = {{first_row, 1, count}};
-  for (int i = 1; i <= kScanLevels; ++i)
-    levels[i] = levels[i - 1].odd();
-  const ColumnRange columns{first_row - 1};
-  smawk(layer, levels[kScanLevels], columns, count, kept, values, argmins);
-  for (int i = kScanLevels - 1; i >= 0; --i) {
-    interpolate(layer, levels[i], columns, count, values, argmins);
-  }
-}
 
 struct Workspace {
   double* rows[3];  // the third only for the linear-memory recovery
@@ -178,25 +31,6 @@ struct Workspace {
   std::size_t argmin_capacity;
   Index* kept;
 };
-
-// Layers 1..layers of the DP for `clusters` clusters over `length` points. Layer l only needs the
-// rows [l, l + length − clusters]: fewer points cannot form l clusters, more leave too few for the
-// rest. Layer l's argmins go to argmins + (l − 2)·stride. Returns the buffer holding the last
-// layer.
-template <class Layer>
-double* run_layers(Layer layer, Index length, Index clusters, Index layers, double* row,
-                   double* spare, Index* argmins, std::size_t stride, Index* kept) {
-  const Index span = length - clusters;
-  for (Index r = 1; r <= 1 + span; ++r)
-    row[r] = layer.first(r);
-  for (Index l = 2; l <= layers; ++l) {
-    layer.prev = row;
-    layer_minima(layer, l, span + 1, kept, spare, argmins);
-    std::swap(row, spare);
-    argmins += stride;
-  }
-  return row;
-}
 
 template <class PrefixSums>
 class Partitioner {
@@ -231,29 +65,10 @@ class Partitioner {
     return entries <= work_.argmin_capacity && entries <= max_table_entries_;
   }
 
-  // One pass over all layers keeping every argmin, then a backtrack from the last point.
   void partition_by_table(Index begin, Index length, Index clusters, std::size_t* ends) {
-    ForwardLayer<PrefixSums> layer{sums_.shifted(begin), nullptr};
-    const double* last =
-        run_layers(layer, length, clusters, clusters - 1, work_.rows[0], work_.rows[1],
-                   work_.argmins, std::size_t{length} + 1, work_.kept);
-    // The last layer is needed at the last point only: one scan instead of a whole layer.
-    layer.prev = last;
-    Index start = clusters - 1;
-    double best = layer(length, start);
-    for (Index c = clusters; c < length; ++c) {
-      const double value = layer(length, c);
-      if (value < best) {
-        best = value;
-        start = c;
-      }
-    }
-    ends[clusters - 1] = std::size_t{begin} + length;
-    for (Index l = clusters - 1; l >= 1; --l) {
-      ends[l - 1] = std::size_t{begin} + start;
-      if (l >= 2)
-        start = work_.argmins[std::size_t{l - 2} * (std::size_t{length} + 1) + start];
-    }
+    dp::CpuLane lane;
+    dp::partition_by_table(lane, sums_, begin, length, clusters,
+                           {{work_.rows[0], work_.rows[1]}, work_.argmins, work_.kept}, ends);
   }
 
   // Hirschberg's step: the costs of the best clusterings of every prefix into clusters/2 clusters
@@ -263,13 +78,14 @@ class Partitioner {
     const Index head = clusters / 2;
     const Index tail = clusters - head;
     const PrefixSums sums = sums_.shifted(begin);
+    dp::CpuLane lane;
     const double* prefix_cost =
-        run_layers(ForwardLayer<PrefixSums>{sums, nullptr}, length, clusters, head, work_.rows[0],
-                   work_.rows[1], work_.argmins, 0, work_.kept);
+        dp::run_layers(lane, dp::ForwardLayer<PrefixSums>{sums, nullptr}, length, clusters, head,
+                       work_.rows[0], work_.rows[1], work_.argmins, 0, work_.kept);
     double* free_row = prefix_cost == work_.rows[0] ? work_.rows[1] : work_.rows[0];
     const double* suffix_cost =
-        run_layers(BackwardLayer<PrefixSums>{sums, nullptr, length}, length, clusters, tail,
-                   work_.rows[2], free_row, work_.argmins, 0, work_.kept);
+        dp::run_layers(lane, dp::BackwardLayer<PrefixSums>{sums, nullptr, length}, length, clusters,
+                       tail, work_.rows[2], free_row, work_.argmins, 0, work_.kept);
     Index split = head;
     double best = prefix_cost[head] + suffix_cost[length - head];
     for (Index s = head + 1; s <= length - tail; ++s) {
@@ -422,7 +238,7 @@ void ExactKMeans1D::partition(const PrefixSums& sums, std::size_t points, std::s
   // the table of every sub-range whose table fits in it.
   rows_.resize((use_table ? 2 : 3) * positions);
   argmins_.resize(use_table ? std::max<std::size_t>(table, 1) : positions);
-  columns_.resize(kept_capacity(positions));
+  columns_.resize(dp::kept_capacity(positions));
   const Workspace workspace{
       {rows_.data(), rows_.data() + positions, use_table ? nullptr : rows_.data() + 2 * positions},
       argmins_.data(),

@@ -11,12 +11,15 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "config/key_path.hpp"
 #include "kmlut/atomic_file.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/format.hpp"
 #include "kmlut/safetensors_writer.hpp"
 
 namespace kmlut {
+
+using detail::json_quote;
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -54,6 +57,7 @@ struct Selected {
   std::size_t report;  // index into the report
   std::size_t shard;
   Checkpoint::TensorRef ref;
+  const Checkpoint::TensorRef* sensitivity = nullptr;  // in PipelineOptions::sensitivities
 };
 
 struct BatchOutput {
@@ -63,9 +67,16 @@ struct BatchOutput {
 };
 
 std::uint64_t working_bytes(const PalettizeRequest& request) {
-  // The input (possibly scaled), one index byte per element, the packed indices and the LUTs.
+  // The input (possibly scaled), one index byte per element, the packed indices and the LUTs;
+  // with sensitivities, the mapped tensor and its normalized float32 copy; for vectors, the
+  // float32 points and the k-means state per vector.
   const std::uint64_t numel = request.weight.numel();
-  return numel * dtype_bits(request.weight.dtype) / 8 * 2 + numel * 2;
+  std::uint64_t bytes = numel * dtype_bits(request.weight.dtype) / 8 * 2 + numel * 2;
+  if (request.sensitivity.data != nullptr)
+    bytes += numel * (dtype_bits(request.sensitivity.dtype) / 8 + 4);
+  if (request.spec.cluster_dim > 1)
+    bytes += numel * 4 + numel / static_cast<std::uint64_t>(request.spec.cluster_dim) * 24;
+  return bytes;
 }
 
 PalettizedTensorInfo describe(const PalettizeRequest& request) {
@@ -155,12 +166,13 @@ class CheckpointPalettizer {
     selected.request.enable_fast_kmeans_mode = job.enable_fast_kmeans_mode;
     selected.request.rounding_precision = job.rounding_precision;
     selected.request.seed = options_.seed;
-    selected.request.seed = options_.seed;
     selected.report = report_.tensors.size();
     selected.shard = ref.shard;
     selected.ref = ref;
     const std::string reason = preflight_skip_reason(selected.request, /*check_values=*/true);
     input_.release(ref);  // the values were read once for the check; keep memory flat
+    if (reason.empty() && options_.sensitivities != nullptr)
+      attach_sensitivity(selected);
     if (reason.empty()) {
       row.status = TensorStatus::Palettized;
       row.reason.clear();
@@ -172,6 +184,30 @@ class CheckpointPalettizer {
     }
     row.status = TensorStatus::Skipped;
     row.reason = reason;
+  }
+
+  // The tensor of the same name in the sensitivities checkpoint, checked against the weight.
+  void attach_sensitivity(Selected& selected) {
+    const Checkpoint& sensitivities = *options_.sensitivities;
+    const std::string& name = selected.request.name;
+    const Checkpoint::TensorRef* ref = sensitivities.find(name);
+    const std::string source = sensitivities.source().string();
+    if (ref == nullptr) {
+      throw InputError(source + ": no sensitivity tensor " + json_quote(name) +
+                       " (every palettized tensor needs one)");
+    }
+    const TensorInfo& info = *ref->info;
+    if (info.shape != selected.request.weight.shape) {
+      throw InputError(source + ": sensitivity tensor " + json_quote(name) + " has shape " +
+                       shape_text(info.shape) + ", the weight has shape " +
+                       shape_text(selected.request.weight.shape));
+    }
+    if (!is_palettizable_dtype(info.dtype)) {
+      throw InputError(source + ": sensitivity tensor " + json_quote(name) + " is " +
+                       std::string(dtype_name(info.dtype)) + "; expected F16, BF16, F32 or F64");
+    }
+    selected.request.sensitivity = {info.dtype, info.shape, sensitivities.data(*ref).data};
+    selected.sensitivity = ref;
   }
 
   std::filesystem::path shard_path(std::size_t shard) const {
@@ -196,11 +232,16 @@ class CheckpointPalettizer {
       const PalettizeRequest& request = it->second->request;
       const PalettizedShapes shapes = palettized_shapes(request);
       const PalettizedTensorInfo info = describe(request);
-      tensors[ref.shard].push_back({info.lut, request.weight.dtype, shapes.lut_shape});
+      tensors[ref.shard].push_back({info.lut, shapes.lut_dtype, shapes.lut_shape});
       tensors[ref.shard].push_back(
           {info.indices, DType::U8, {static_cast<std::int64_t>(shapes.packed_index_bytes)}});
       if (info.scale)
         tensors[ref.shard].push_back({*info.scale, request.weight.dtype, shapes.scale_shape});
+      if (request.spec.lut_qspec) {
+        const std::vector<std::int64_t> per_lut{static_cast<std::int64_t>(shapes.num_luts)};
+        tensors[ref.shard].push_back({request.name + ".lut_scale", DType::F32, per_lut});
+        tensors[ref.shard].push_back({request.name + ".lut_zero_point", shapes.lut_dtype, per_lut});
+      }
       described[ref.shard].push_back(info);
     }
     if (input_.layout() == Checkpoint::Layout::Sharded)
@@ -276,7 +317,15 @@ class CheckpointPalettizer {
       if (!result.scale.empty()) {
         writer.write(selected.request.name + ".scale", {result.scale.data(), result.scale.size()});
       }
+      if (!result.lut_scale.empty()) {
+        writer.write(selected.request.name + ".lut_scale",
+                     {result.lut_scale.data(), result.lut_scale.size()});
+        writer.write(selected.request.name + ".lut_zero_point",
+                     {result.lut_zero_point.data(), result.lut_zero_point.size()});
+      }
       input_.release(selected.ref);
+      if (selected.sensitivity != nullptr)
+        options_.sensitivities->release(*selected.sensitivity);
       TensorReport& row = report_.tensors[selected.report];
       row.num_luts = result.num_luts;
       row.sse = result.sse;

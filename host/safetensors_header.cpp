@@ -118,10 +118,6 @@ std::optional<std::uint64_t> checked_element_count(const std::vector<std::int64_
   return count;
 }
 
-std::string shape_text(const std::vector<std::int64_t>& shape) {
-  return Json(shape).dump();
-}
-
 // Rule 6 of the reference: the offsets must span exactly the bytes that shape and dtype need.
 void check_byte_size(const TensorInfo& tensor, const std::string& source) {
   const std::optional<std::uint64_t> count = checked_element_count(tensor.shape);

@@ -68,6 +68,11 @@ class FastModeHistogram {
 
   std::uint8_t cluster_of(std::uint16_t pattern) const { return cluster_of_key_[key_of(pattern)]; }
 
+  // The index of the collected value a pattern merged into (valid after collect).
+  std::uint32_t value_index_of(std::uint16_t pattern) const {
+    return group_of_key_[key_of(pattern)];
+  }
+
   // Empties the histogram for the next block (only the bins used are touched).
   void reset();
 

@@ -65,7 +65,7 @@ ScalarBlockOutcome ScalarBlockClusterer::cluster_as(const ScalarBlockTask& task)
   }
   write_lut<Tag>(task);
   const bool per_pattern = sizeof(typename Tag::Storage) == 2 && outcome.unique_path;
-  if (per_pattern && task.values_are_weights)
+  if (per_pattern && task.measure)
     measure_from_histogram<Tag>(task, outcome);
   using Storage = typename Tag::Storage;
   if (outcome.unique_path) {
@@ -100,8 +100,22 @@ void ScalarBlockClusterer::solve_unique(const ScalarBlockTask& task, bool round)
   const float* table = round ? task.rounding_table : nullptr;
   histogram_.collect([&](std::uint16_t pattern) { return clustered_value<Tag>(pattern, table); },
                      points_, weights_);
+  if (task.sensitivity != nullptr)
+    sum_sensitivity_per_value<Tag>(task);
   solver_.solve(points_.data(), weights_.data(), points_.size(), 1 << task.n_bits, solution_);
   histogram_.assign_clusters(solution_.cluster_ends);
+}
+
+// A value's weight is the sum of its elements' sensitivities, added in element order (as
+// coreai_opt's np.bincount over the unique values' inverse).
+template <class Tag>
+void ScalarBlockClusterer::sum_sensitivity_per_value(const ScalarBlockTask& task) {
+  const auto* values = static_cast<const typename Tag::Storage*>(task.values);
+  std::fill(weights_.begin(), weights_.end(), 0.0);
+  task.block.for_each([&](std::uint64_t i) {
+    weights_[histogram_.value_index_of(histogram_pattern<Tag>(values[i]))] +=
+        double{task.sensitivity[i]};
+  });
 }
 
 // Writes every element's index; unless the histogram already measured the block, also sums
@@ -111,7 +125,7 @@ template <class Tag, class IndexOf>
 void ScalarBlockClusterer::assign(const ScalarBlockTask& task, ScalarBlockOutcome& outcome,
                                   IndexOf&& index_of) const {
   const auto* values = static_cast<const typename Tag::Storage*>(task.values);
-  if (outcome.measured || !task.values_are_weights) {
+  if (outcome.measured || !task.measure) {
     task.block.for_each([&](std::uint64_t i) { task.indices[i] = index_of(values[i]); });
     return;
   }
@@ -148,37 +162,63 @@ void ScalarBlockClusterer::measure_from_histogram(const ScalarBlockTask& task,
   outcome.measured = true;
 }
 
+// Every value of the block in ascending order (equal values in element order), with their
+// sensitivities when there are some.
 template <class Tag>
-void ScalarBlockClusterer::solve_all_values(const ScalarBlockTask& task) {
+void ScalarBlockClusterer::sort_block(const ScalarBlockTask& task) {
   const auto* values = static_cast<const typename Tag::Storage*>(task.values);
   sorted_.clear();
-  task.block.for_each(
-      [&](std::uint64_t i) { sorted_.push_back(Tag::Format::to_double(values[i])); });
-  std::sort(sorted_.begin(), sorted_.end());
+  if (task.sensitivity == nullptr) {
+    task.block.for_each(
+        [&](std::uint64_t i) { sorted_.push_back(Tag::Format::to_double(values[i])); });
+    std::sort(sorted_.begin(), sorted_.end());
+    return;
+  }
+  order_.clear();
+  task.block.for_each([&](std::uint64_t i) { order_.push_back(i); });
+  std::stable_sort(order_.begin(), order_.end(), [&](std::uint64_t a, std::uint64_t b) {
+    return Tag::Format::to_double(values[a]) < Tag::Format::to_double(values[b]);
+  });
+  sorted_weights_.clear();
+  for (std::uint64_t i : order_) {
+    sorted_.push_back(Tag::Format::to_double(values[i]));
+    sorted_weights_.push_back(task.sensitivity[i]);
+  }
+}
+
+template <class Tag>
+void ScalarBlockClusterer::solve_all_values(const ScalarBlockTask& task) {
+  sort_block<Tag>(task);
+  const bool weighted = task.sensitivity != nullptr;
   // Equal values are one weighted point: the same optimum as clustering every copy, in less work.
   points_.clear();
   weights_.clear();
-  for (double value : sorted_) {
+  for (std::size_t i = 0; i < sorted_.size(); ++i) {
+    const double value = sorted_[i];
+    const double weight = weighted ? sorted_weights_[i] : 1.0;
     if (!points_.empty() && value == points_.back()) {
-      weights_.back() += 1.0;
+      weights_.back() += weight;
     } else {
       points_.push_back(value == 0.0 ? 0.0 : value);
-      weights_.push_back(1.0);
+      weights_.push_back(weight);
     }
   }
   solver_.solve(points_.data(), weights_.data(), points_.size(), 1 << task.n_bits, solution_);
   // The centroids are recomputed over every value, with kmeans1d's running mean, so that their
   // rounding matches coreai_opt's (which clusters every value) bit for bit.
   ends_.clear();
-  std::size_t copies = 0;
+  std::size_t value = 0;
   std::size_t point = 0;
   for (std::size_t end : solution_.cluster_ends) {
-    for (; point < end; ++point)
-      copies += static_cast<std::size_t>(weights_[point]);
-    ends_.push_back(copies);
+    for (; point < end; ++point) {
+      do {
+        ++value;
+      } while (value < sorted_.size() && sorted_[value] == sorted_[value - 1]);
+    }
+    ends_.push_back(value);
   }
-  numeric::cluster_means(sorted_.data(), nullptr, ends_.data(), ends_.size(),
-                         solution_.centroids.data());
+  numeric::cluster_means(sorted_.data(), weighted ? sorted_weights_.data() : nullptr, ends_.data(),
+                         ends_.size(), solution_.centroids.data());
   // A value belongs to the first cluster whose largest value is not below it.
   upper_.clear();
   for (std::size_t end : ends_)

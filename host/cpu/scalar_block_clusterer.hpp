@@ -16,8 +16,11 @@ namespace kmlut::cpu {
 
 struct ScalarBlockTask {
   DType dtype = DType::F32;
-  const void* values = nullptr;    // the whole (scaled) tensor in its dtype
-  bool values_are_weights = true;  // no per-channel scale: `values` are the original weights
+  const void* values = nullptr;        // the whole (scaled) tensor in its dtype
+  const float* sensitivity = nullptr;  // normalized, one per element, or null (weight 1)
+  // The clusterer may measure the error itself: `values` are the original weights (no per-channel
+  // scale) and the LUT stays as written (no LUT quantization).
+  bool measure = true;
   BlockRuns block;
   int n_bits = 4;
   bool fast_mode = true;
@@ -28,8 +31,8 @@ struct ScalarBlockTask {
 
 struct ScalarBlockOutcome {
   bool unique_path = false;
-  // Without per-channel scale the clusterer measures the block itself (per histogram bin for
-  // 16-bit weights, else while assigning); then `measured` is set and sse / sq_norm hold
+  // With `measure` the clusterer measures the block itself (per histogram bin for 16-bit
+  // weights, else while assigning); then `measured` is set and sse / sq_norm hold
   // Σ (W − Ŵ)² and Σ W² of the block.
   bool measured = false;
   double sse = 0.0;
@@ -49,6 +52,10 @@ class ScalarBlockClusterer {
   template <class Tag>
   void solve_unique(const ScalarBlockTask& task, bool round);
   template <class Tag>
+  void sum_sensitivity_per_value(const ScalarBlockTask& task);
+  template <class Tag>
+  void sort_block(const ScalarBlockTask& task);
+  template <class Tag>
   void solve_all_values(const ScalarBlockTask& task);
   template <class Tag>
   void measure_from_histogram(const ScalarBlockTask& task, ScalarBlockOutcome& outcome) const;
@@ -63,6 +70,8 @@ class ScalarBlockClusterer {
   std::vector<double> points_;
   std::vector<double> weights_;
   std::vector<double> sorted_;     // all-values path: every value of the block, sorted
+  std::vector<double> sorted_weights_;  // ... and their sensitivities, with sensitivities
+  std::vector<std::uint64_t> order_;    // ... the element order sorting them
   std::vector<std::size_t> ends_;  // all-values path: cluster ends over `sorted_`
   std::vector<double> upper_;      // all-values path: the largest value of each cluster
 };

@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace kmlut {
 
@@ -48,5 +50,8 @@ unsigned dtype_alignment(DType dtype) noexcept;
 // The float types a palettizer may cluster: F64, F32, F16, BF16 (coreai_opt's
 // is_optimizable_tensor).
 bool is_palettizable_dtype(DType dtype) noexcept;
+
+// A shape as messages show it: "[4096,11008]".
+std::string shape_text(const std::vector<std::int64_t>& shape);
 
 }  // namespace kmlut

@@ -31,17 +31,25 @@ struct PalettizeRequest {
   bool enable_fast_kmeans_mode = true;
   int rounding_precision = 4;
   std::uint64_t seed = 0;  // the vector path's k-means++ seed; the scalar path is exact
+  // Optional importance of each element (same shape as the weight, a float dtype; data null =
+  // none): normalized as coreai_opt does, then weights the k-means objective (DESIGN §3.4 step 6).
+  TensorView sensitivity;
 };
 
 struct PalettizeResult {
   bool palettized = false;
   std::string skip_reason;  // why the tensor stays dense, when it does
 
-  // N.lut: [g_0 .. g_{r-1}, 2^n_bits, cluster_dim] in lut_dtype (the weight's dtype).
+  // N.lut: [g_0 .. g_{r-1}, 2^n_bits, cluster_dim] in lut_dtype: the weight's dtype, or I8/U8
+  // with lut_qspec.
   DType lut_dtype = DType::F32;
   std::vector<std::int64_t> lut_shape;
   std::vector<std::uint8_t> lut;
   std::size_t num_luts = 0;
+
+  // With lut_qspec: N.lut_scale (F32 [num_luts]) and N.lut_zero_point (lut_dtype [num_luts]).
+  std::vector<std::uint8_t> lut_scale;
+  std::vector<std::uint8_t> lut_zero_point;
 
   // Indices of shape S_idx, one byte each, and the same LSB-first packed (N.indices).
   std::vector<std::int64_t> index_shape;
@@ -55,26 +63,31 @@ struct PalettizeResult {
   double sse = 0.0;                    // Σ (W − Ŵ)² in float64 over the original values
   double weight_sq_norm = 0.0;         // Σ W², for the relative error ‖W − Ŵ‖ / ‖W‖
   std::size_t unique_path_blocks = 0;  // blocks clustered through the weighted-unique path
+  std::size_t lloyd_iterations = 0;    // vector path: Lloyd iterations over all blocks and runs
 };
 
 // What a palettized tensor's parts will look like, known before clustering.
 struct PalettizedShapes {
+  DType lut_dtype = DType::F32;           // the weight's dtype, or I8/U8 with lut_qspec
   std::vector<std::int64_t> lut_shape;    // [g_0 .. g_{r-1}, 2^n_bits, cluster_dim]
+  std::uint64_t num_luts = 0;             // the product of g_0 .. g_{r-1}
   std::uint64_t index_count = 0;          // numel(S_idx)
   std::uint64_t packed_index_bytes = 0;   // ceil(index_count · n_bits / 8)
   std::vector<std::int64_t> scale_shape;  // [S_0, 1, ..., 1], or empty without scale
 };
 
 // Decides, before any clustering, whether a request will be palettized: empty when it will, else
-// the reason it stays dense (dtype, size, a group size or cluster_dim that does not divide, a
-// feature not supported yet, and with `check_values` non-finite values, which reads the data).
+// the reason it stays dense (dtype, size, a group size or cluster_dim that does not divide, and
+// with `check_values` non-finite values, which reads the data).
 std::string preflight_skip_reason(const PalettizeRequest& request, bool check_values);
 
 // The shapes of the parts; only meaningful when preflight_skip_reason is empty.
 PalettizedShapes palettized_shapes(const PalettizeRequest& request);
 
 // A palettization backend. run_batch returns one result per request, in order; the scalar path
-// is exact, so every backend gives the CPU backend's bytes.
+// is exact, so every backend gives the CPU backend's bytes. A sensitivity tensor whose shape
+// differs from its weight's, or that holds negative or non-finite values, is an InputError naming
+// the tensor.
 class Backend {
  public:
   virtual ~Backend() = default;

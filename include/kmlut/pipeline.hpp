@@ -24,6 +24,10 @@ struct PipelineOptions {
   bool strict = false;
   // Seed of the vector path's k-means++ (passed to every request; the scalar path is exact).
   std::uint64_t seed = 0;
+  // Per-element sensitivities (`kmlut palettize --sensitivities`): a checkpoint holding, for every
+  // palettized tensor, a float tensor of the same name and shape. A missing or mismatched one is
+  // an InputError naming the tensor, raised before any output is written. Not owned.
+  const Checkpoint* sensitivities = nullptr;
 };
 
 enum class TensorStatus { Palettized, Skipped, Copied };

@@ -1,29 +1,16 @@
-// GPU tests skip without a device; KMLUT_REQUIRE_GPU=1 turns that skip into a failure so a device
-// run cannot pass by skipping.
+// The device's fast-mode rounding table is the CPU's, bit for bit.
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdlib>
-#include <cstring>
 #include <vector>
 
 #include "kernels/cuda_api.hpp"
 #include "kmlut/numeric/rounding.hpp"
+#include "tests/gpu/require_gpu.hpp"
 
 namespace {
 
-class CudaTest : public testing::Test {
- protected:
-  void SetUp() override {
-    if (kmlut::cuda::device_count() > 0)
-      return;
-    const char* require = std::getenv("KMLUT_REQUIRE_GPU");
-    if (require != nullptr && std::strcmp(require, "1") == 0) {
-      FAIL() << "KMLUT_REQUIRE_GPU=1 but no CUDA device is usable";
-    }
-    GTEST_SKIP() << "no CUDA device";
-  }
-};
+using kmlut::testing_support::CudaTest;
 
 TEST_F(CudaTest, RoundingTableIsBitIdenticalToTheCpuTable) {
   for (int precision : {1, 2, 4, 6, 8}) {

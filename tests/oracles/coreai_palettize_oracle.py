@@ -5,8 +5,10 @@ tests/unit/test_scalar_parity.cpp.
 usage: coreai_palettize_oracle.py INPUT.json OUTPUT.json
 
 INPUT:  {"cases": [{"weight": "w.npy", "n_bits": int, "axis": null|0|1, "group_size": int|null,
-                    "fast": bool, "precision": int, "per_channel_scale": bool}]}
-        The weight is float16 or float32, rank 2 (linear) or 4 (conv).
+                    "fast": bool, "precision": int, "per_channel_scale": bool,
+                    "sensitivity": "s.npy"|null}]}
+        The weight is float16 or float32, rank 2 (linear) or 4 (conv); the optional sensitivity
+        (float32, the weight's shape) is normalized and weights the 1-D k-means.
 OUTPUT: {"results": [{"luts": [[float, ...], ...], "indices": [int, ...], "sse": float}]}
         LUTs are cast to the weight's dtype (then widened for JSON), padded with the last
         centroid; indices are flat, row-major; sse = Σ (W − Ŵ)² in float64 over the original values.
@@ -48,8 +50,19 @@ def blocks(w, axis, group_size):
     return out
 
 
-def cluster_block(block, n_bits, fast, precision, kmeans1d):
+def normalize_sensitivity(s):
+    """coreai_opt's preprocessing, in float32: / max, zeros -> smallest nonzero, >= 1e-12."""
+    s = s.astype(np.float32)
+    if not s.any():
+        return np.ones_like(s)
+    s = s / s.max()
+    s[s == 0] = s[s > 0].min()
+    return np.maximum(s, np.float32(1e-12))
+
+
+def cluster_block(block, n_bits, fast, precision, kmeans1d, sensitivity=None):
     x = block.flatten()
+    s = None if sensitivity is None else sensitivity.flatten().astype(np.float64)
     if x.dtype == np.float16 or (fast and x.max() <= HALF_MAX and x.min() >= -HALF_MAX):
         if fast:
             x = x.astype(np.float16)
@@ -57,12 +70,14 @@ def cluster_block(block, n_bits, fast, precision, kmeans1d):
             x = np.round(x.astype(np.float32) * scale) / scale
         values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
         k = min(len(values), 2 ** n_bits)
+        weights = counts.astype(np.float64) if s is None else np.bincount(inverse.reshape(-1), s)
         clusters, centroids = kmeans1d.cluster(values.astype(np.float64).tolist(), k,
-                                               weights=counts.astype(np.float64).tolist())
+                                               weights=weights.tolist())
         labels = np.asarray(clusters)[inverse.reshape(-1)]
     else:
         k = min(len(x), 2 ** n_bits)
-        labels, centroids = kmeans1d.cluster(x.astype(np.float64).tolist(), k)
+        labels, centroids = kmeans1d.cluster(x.astype(np.float64).tolist(), k,
+                                             weights=None if s is None else s.tolist())
         labels = np.asarray(labels)
     lut = list(centroids) + [centroids[-1]] * (2 ** n_bits - len(centroids))
     return np.asarray(lut, dtype=np.float64).astype(block.dtype), labels.reshape(block.shape)
@@ -72,10 +87,15 @@ def palettize(case, kmeans1d):
     w = np.load(case["weight"])
     scaled, scale = per_channel_scale(w) if case["per_channel_scale"] else (w, None)
     axis = case["axis"] if case["axis"] is not None else 0
+    sensitivity = None
+    if case.get("sensitivity"):
+        sensitivity = normalize_sensitivity(np.load(case["sensitivity"]))
     indices = np.zeros(w.shape, dtype=np.int64)
     luts = []
     for where, block in blocks(scaled, axis, case["group_size"]):
-        lut, labels = cluster_block(block, case["n_bits"], case["fast"], case["precision"], kmeans1d)
+        s = None if sensitivity is None else sensitivity[where]
+        lut, labels = cluster_block(block, case["n_bits"], case["fast"], case["precision"], kmeans1d,
+                                    s)
         indices[where] = labels
         luts.append(lut)
     table = np.zeros(w.shape, dtype=w.dtype)

@@ -65,6 +65,17 @@ inline double element_value(DType dtype, const std::uint8_t* data, std::size_t i
   return dtype == DType::F16 ? numeric::half_bits_to_float(v) : numeric::bf16_bits_to_float(v);
 }
 
+// A value rounded to `dtype`, as the float math of torch rounds a product of two such values.
+inline double round_to(DType dtype, double value) {
+  if (dtype == DType::F32)
+    return static_cast<float>(value);
+  if (dtype == DType::F16)
+    return numeric::half_bits_to_float(numeric::double_to_half_bits(value));
+  if (dtype == DType::BF16)
+    return numeric::bf16_bits_to_float(numeric::float_to_bf16_bits(static_cast<float>(value)));
+  return value;
+}
+
 // Dense values from LUT + packed indices (+ scale): table t of element p is
 // lut[p_0 / block_0, ..., p_{r-1} / block_{r-1}] with block_i = S[i] / lut_shape[i].
 inline std::vector<double> decode(const PalettizeResult& result,
@@ -92,14 +103,7 @@ inline std::vector<double> decode(const PalettizeResult& result,
     double value = element_value(result.lut_dtype, result.lut.data(), table * entries + index);
     if (!result.scale.empty()) {
       const double scale = element_value(result.lut_dtype, result.scale.data(), position[0]);
-      value = value * scale;
-      // The product is rounded to the weight's format, as the float math of torch does.
-      if (result.lut_dtype == DType::F32)
-        value = static_cast<float>(value);
-      if (result.lut_dtype == DType::F16)
-        value = numeric::half_bits_to_float(numeric::double_to_half_bits(value));
-      if (result.lut_dtype == DType::BF16)
-        value = numeric::bf16_bits_to_float(numeric::float_to_bf16_bits(static_cast<float>(value)));
+      value = round_to(result.lut_dtype, value * scale);
     }
     out[i] = value;
   }

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "kmlut/palettize.hpp"
+#include "support/npy.hpp"
 #include "support/oracle.hpp"
 #include "unit/scalar_reference.hpp"
 
@@ -55,27 +56,58 @@ std::vector<double> generate(Data data, std::size_t count, unsigned seed) {
 }
 
 void write_npy(const std::string& path, const OwnedTensor& tensor) {
-  std::string shape;
-  for (auto d : tensor.shape)
-    shape += std::to_string(d) + ", ";
-  std::string header = std::string("{'descr': '") + (tensor.dtype == DType::F16 ? "<f2" : "<f4") +
-                       "', 'fortran_order': False, 'shape': (" + shape + "), }";
-  header += std::string(63 - (10 + header.size()) % 64, ' ') + "\n";  // total length % 64 == 0
-  std::ofstream out(path, std::ios::binary);
-  out.write("\x93NUMPY\x01\x00", 8);
-  const std::uint16_t length = static_cast<std::uint16_t>(header.size());
-  out.put(static_cast<char>(length & 0xFF));
-  out.put(static_cast<char>(length >> 8));
-  out << header;
-  out.write(reinterpret_cast<const char*>(tensor.bytes.data()),
-            static_cast<std::streamsize>(tensor.bytes.size()));
+  testing_support::write_npy(path, tensor.dtype == DType::F16 ? "<f2" : "<f4", tensor.shape,
+                             tensor.bytes.data(), tensor.bytes.size());
 }
 
 struct ParityCase {
   OwnedTensor weight;
+  OwnedTensor sensitivity;  // empty bytes: none
   PalettizeRequest request;
   std::string label;
 };
+
+// Squared-gradient-like sensitivities: heavy-tailed, non-negative, about a tenth exactly zero.
+std::vector<double> sensitivities(std::size_t count, unsigned seed) {
+  std::mt19937 generator(seed);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::uniform_int_distribution<int> pick(0, 9);
+  std::vector<double> values(count);
+  for (double& value : values) {
+    const double g = normal(generator);
+    value = pick(generator) == 0 ? 0.0 : 1e-6 * g * g;
+  }
+  return values;
+}
+
+// Weighted 1-D k-means (research §3.8): the unique path sums the sensitivities per value; the
+// all-values path weights every value (distinct heavy-tailed values, so that no two orders of
+// equal values can differ).
+void add_sensitivity_cases(std::vector<ParityCase>& cases, unsigned& seed) {
+  const Data kinds[] = {Data::HeavyTailed, Data::Mixture, Data::Duplicates};
+  for (Data kind : kinds) {
+    for (int n_bits : {2, 4, 8}) {
+      for (int variant = 0; variant < 3; ++variant) {
+        if (variant == 1 && kind != Data::HeavyTailed)
+          continue;
+        ParityCase c;
+        const DType dtype = variant == 1 ? DType::F32 : DType::F16;
+        c.weight = make_tensor(dtype, {32, 64}, generate(kind, 32 * 64, seed++));
+        c.sensitivity = make_tensor(DType::F32, {32, 64}, sensitivities(32 * 64, seed++));
+        c.request.weight = c.weight.view();
+        c.request.sensitivity = c.sensitivity.view();
+        c.request.spec.n_bits = n_bits;
+        c.request.enable_fast_kmeans_mode = variant == 0;
+        c.request.spec.granularity = variant == 2 ? Granularity::per_grouped_channel(0, 16)
+                                                  : Granularity::per_tensor();
+        c.label = "sensitivity, data " + std::to_string(static_cast<int>(kind)) + ", " +
+                  std::to_string(n_bits) + " bits, " + std::string(dtype_name(dtype)) +
+                  (c.request.enable_fast_kmeans_mode ? " fast" : " exact");
+        cases.push_back(std::move(c));
+      }
+    }
+  }
+}
 
 std::vector<ParityCase> parity_cases() {
   std::vector<ParityCase> cases;
@@ -107,6 +139,7 @@ std::vector<ParityCase> parity_cases() {
       }
     }
   }
+  add_sensitivity_cases(cases, seed);
   return cases;
 }
 
@@ -116,6 +149,11 @@ nlohmann::json run_oracle(const std::vector<ParityCase>& cases, const std::strin
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const std::string npy = directory + "/w" + std::to_string(i) + ".npy";
     write_npy(npy, cases[i].weight);
+    nlohmann::json sensitivity;
+    if (!cases[i].sensitivity.bytes.empty()) {
+      sensitivity = directory + "/s" + std::to_string(i) + ".npy";
+      write_npy(sensitivity.get<std::string>(), cases[i].sensitivity);
+    }
     const Granularity& g = cases[i].request.spec.granularity;
     const bool grouped = g.type == GranularityType::PerGroupedChannel;
     input["cases"].push_back(
@@ -125,7 +163,8 @@ nlohmann::json run_oracle(const std::vector<ParityCase>& cases, const std::strin
          {"group_size", grouped ? nlohmann::json(g.group_size) : nlohmann::json()},
          {"fast", cases[i].request.enable_fast_kmeans_mode},
          {"precision", cases[i].request.rounding_precision},
-         {"per_channel_scale", cases[i].request.spec.enable_per_channel_scale}});
+         {"per_channel_scale", cases[i].request.spec.enable_per_channel_scale},
+         {"sensitivity", sensitivity}});
   }
   std::ofstream(directory + "/input.json") << input.dump();
   const std::string command = std::string(KMLUT_PYTHON) + " " + KMLUT_ORACLE_DIR +

@@ -81,29 +81,37 @@ KMLUT_HD inline void fill_prefix_sums(const double* x, const double* w, std::siz
   }
 }
 
+// The weighted mean of the sorted points [begin, end) as a running mean in kmeans1d's order, a
+// point's weight and the weight so far taken as differences of the running prefix sum of w, as the
+// reference does: equal partitions then give LUT entries that round to the same float32/fp16
+// values as the reference's. `sum_w` holds Σ w of the points before `begin`, accumulated as
+// fill_prefix_sums does (so sum_w[begin] of its array), and is advanced to `end`. `w` == nullptr:
+// every point weighs 1.
+KMLUT_HD inline double running_mean(const double* x, const double* w, std::size_t begin,
+                                    std::size_t end, double& sum_w) {
+  const double sum_w_begin = sum_w;
+  double mean = 0.0;
+  for (std::size_t i = begin; i < end; ++i) {
+    if (w == nullptr) {
+      mean += (x[i] - mean) * 1.0 / static_cast<double>(i + 1 - begin);
+    } else {
+      const double next = w[i] + sum_w;
+      mean += (x[i] - mean) * (next - sum_w) / (next - sum_w_begin);
+      sum_w = next;
+    }
+  }
+  return mean;
+}
+
 // The weighted means of consecutive clusters of sorted points, cluster j ending (exclusive) at
-// ends[j], the last at n. Each is a running mean in kmeans1d's order, a point's weight and the
-// weight so far taken as differences of the running prefix sum of w, as the reference does: equal
-// partitions then give LUT entries that round to the same float32/fp16 values as the reference's.
-// `w` == nullptr: every point weighs 1. One pass over the points, no storage.
+// ends[j], the last at n. One pass over the points, no storage.
 KMLUT_HD inline void cluster_means(const double* x, const double* w, const std::size_t* ends,
                                    std::size_t clusters, double* means) {
-  double sum_w = 0.0;  // Σ w of the points before i, accumulated as fill_prefix_sums does
-  std::size_t i = 0;
+  double sum_w = 0.0;
+  std::size_t begin = 0;
   for (std::size_t j = 0; j < clusters; ++j) {
-    const std::size_t begin = i;
-    const double sum_w_begin = sum_w;
-    double mean = 0.0;
-    for (; i < ends[j]; ++i) {
-      if (w == nullptr) {
-        mean += (x[i] - mean) * 1.0 / static_cast<double>(i + 1 - begin);
-      } else {
-        const double next = w[i] + sum_w;
-        mean += (x[i] - mean) * (next - sum_w) / (next - sum_w_begin);
-        sum_w = next;
-      }
-    }
-    means[j] = mean;
+    means[j] = running_mean(x, w, begin, ends[j], sum_w);
+    begin = ends[j];
   }
 }
 

@@ -1,0 +1,20 @@
+// Sensitivities: per-element importance weights (for example accumulated squared gradients) that
+// weight the k-means objective (DESIGN §3.4 step 6). They are preprocessed as coreai_opt does:
+// divided by their maximum, zeros replaced by the smallest nonzero value, clipped to at least
+// 1e-12; all zeros become all ones. The arithmetic is float32, as coreai_opt's torch tensors.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "kmlut/palettize.hpp"
+
+namespace kmlut::cpu {
+
+inline constexpr float kSensitivityFloor = 1e-12f;
+
+// Fills `normalized` (one float per element); returns why the sensitivities are unusable (a
+// negative or non-finite value, an unsupported dtype), or an empty string.
+std::string normalize_sensitivity(const TensorView& raw, std::vector<float>& normalized);
+
+}  // namespace kmlut::cpu

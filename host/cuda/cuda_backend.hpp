@@ -1,0 +1,28 @@
+// The CUDA backend (compiled only when CUDA is enabled). It runs the scalar weighted-unique path
+// of every request it covers on the device, batched (one launch per phase for all blocks of all
+// tensors of a batch) and double-buffered over two streams, and hands every other request to an
+// internal CPU backend, so it palettizes everything the CPU backend does, with the same bytes.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include "kmlut/palettize.hpp"
+
+namespace kmlut::cuda {
+
+struct CudaBackendOptions {
+  int cpu_threads = 0;  // the internal CPU backend's threads (0 = all cores)
+  // Device memory for batches: this fraction of the memory free when the backend is made, or
+  // `device_memory_bytes` when that is non-zero. Half goes to each of the two batch slots.
+  double device_memory_fraction = 0.8;
+  std::size_t device_memory_bytes = 0;
+  // Pinned staging memory per slot (the weights in, the LUTs and indices out); allocated as
+  // batches need it, up to this.
+  std::size_t pinned_bytes_per_slot = std::size_t{1} << 30;
+};
+
+// Throws kmlut::Error naming the reason when device 0 cannot run this build's kernels.
+std::unique_ptr<Backend> make_cuda_backend(const CudaBackendOptions& options = {});
+
+}  // namespace kmlut::cuda

@@ -1,0 +1,315 @@
+// The dynamic program of the exact 1-D k-means (docs/algorithm.md): each layer is a row-minima
+// problem on a totally monotone matrix, solved with SMAWK on every 32nd row and interpolation on
+// the rows between. The CPU solver (host/exact_kmeans1d.cpp) and the CUDA kernels both run this
+// code, so they take the same decisions on the same prefix sums, near-ties included.
+//
+// A `Cta` policy says how many lanes share the work of one problem: CpuLane is one lane (the CPU
+// solver), the CUDA backend passes a thread block. Only steps whose result cannot depend on the
+// split run on several lanes: a row's minimum is always found by one lane scanning its window in
+// order, and every window is bounded by argmins that coarser levels fixed before (all windows of
+// a level are known before any of them is scanned). SMAWK's REDUCE is a sequential stack and runs
+// on the leader lane. Every lane must call the functions taking a Cta, in the same order.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+
+#include "kmlut/numeric/cluster_cost.hpp"
+#include "kmlut/numeric/host_device.hpp"
+
+namespace kmlut::numeric::dp {
+
+using Index = std::uint32_t;
+
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
+// One lane doing all the work: the CPU solver. The CUDA backend's thread-block policy has the
+// same members.
+struct CpuLane {
+  KMLUT_HD Index rank() const { return 0; }
+  KMLUT_HD Index size() const { return 1; }
+  KMLUT_HD bool is_leader() const { return true; }
+  KMLUT_HD void sync() {}
+  // The column with the smallest value over all lanes, the leftmost among equal values; every
+  // lane passes its own leftmost minimum.
+  KMLUT_HD Index leftmost_min(double, Index column) { return column; }
+};
+
+// One DP layer as a matrix over a range of points: entry (r, c), c < r, is the cost of the
+// previous layer's clusters covering the first c points plus one more cluster [c, r). c >= r
+// reads as +infinity, which keeps the matrix totally monotone.
+template <class PrefixSums>
+struct ForwardLayer {
+  PrefixSums sums;  // shifted so that index 0 is the range's first point
+  const double* prev;
+
+  KMLUT_HD double first(Index r) const { return sums.cost(0, r); }
+  KMLUT_HD double operator()(Index r, Index c) const { return prev[c] + sums.cost(c, r); }
+};
+
+// The mirror image, clustering suffixes: r and c count points back from the range's end, so the
+// matrix has the forward one's shape and the same row-minima solver applies.
+template <class PrefixSums>
+struct BackwardLayer {
+  PrefixSums sums;
+  const double* prev;
+  Index end;
+
+  KMLUT_HD double first(Index r) const { return sums.cost(end - r, end); }
+  KMLUT_HD double operator()(Index r, Index c) const {
+    return prev[c] + sums.cost(end - r, end - c);
+  }
+};
+
+template <class Layer>
+KMLUT_HD double entry(const Layer& layer, Index r, Index c) {
+  return c < r ? layer(r, c) : kInfinity;
+}
+
+// The rows first + t·stride, t < count, of one level; the next level keeps the odd ones.
+struct Rows {
+  Index first;
+  Index stride;
+  Index count;
+
+  KMLUT_HD Index operator[](Index t) const { return first + t * stride; }
+  KMLUT_HD Rows odd() const { return {first + stride, 2 * stride, count / 2}; }
+};
+
+// A level's columns: a contiguous range at the top level (never materialised), a strictly
+// increasing list below. index_of(c, from) finds column c at or after position `from` (a forward
+// scan, cheap when positions are visited in order); position_of(c, count) finds it anywhere.
+struct ColumnRange {
+  Index first;
+  KMLUT_HD Index operator[](Index t) const { return first + t; }
+  KMLUT_HD Index index_of(Index c, Index) const { return c - first; }
+  KMLUT_HD Index position_of(Index c, Index) const { return c - first; }
+};
+struct ColumnList {
+  const Index* at;
+  KMLUT_HD Index operator[](Index t) const { return at[t]; }
+  KMLUT_HD Index index_of(Index c, Index from) const {
+    while (at[from] != c)
+      ++from;
+    return from;
+  }
+  KMLUT_HD Index position_of(Index c, Index count) const {
+    Index low = 0;
+    while (count > 0) {
+      const Index half = count / 2;
+      if (at[low + half] < c) {
+        low += half + 1;
+        count -= half + 1;
+      } else {
+        count = half;
+      }
+    }
+    return low;
+  }
+};
+
+// SMAWK's REDUCE: keeps at most rows.count columns that can hold a leftmost row minimum, in
+// `kept` (increasing, like the input). Ties keep the earlier column. `stack_values[p]` caches
+// entry (rows[p], kept[p]).
+template <class Layer, class Columns>
+KMLUT_HD Index reduce(const Layer& layer, Rows rows, Columns columns, Index column_count,
+                      Index* kept, double* stack_values) {
+  Index size = 0;
+  for (Index t = 0; t < column_count; ++t) {
+    const Index c = columns[t];
+    double at_size = kInfinity;
+    bool known = false;
+    while (size > 0) {
+      const double value = entry(layer, rows[size - 1], c);
+      if (!(value < stack_values[size - 1]))
+        break;
+      --size;
+      at_size = value;
+      known = true;
+    }
+    if (size < rows.count) {
+      kept[size] = c;
+      stack_values[size] = known ? at_size : entry(layer, rows[size], c);
+      ++size;
+    }
+  }
+  return size;
+}
+
+// The minimum of row r over the columns at positions [begin, end] that lie left of r (the first
+// one even if it does not). Strict comparison keeps the leftmost minimum.
+template <class Layer, class Columns>
+KMLUT_HD void interpolate_row(const Layer& layer, Index r, Columns kept, Index begin, Index end,
+                              double* values, Index* argmins) {
+  double best = entry(layer, r, kept[begin]);
+  Index best_column = kept[begin];
+  for (Index q = begin + 1; q <= end && kept[q] < r; ++q) {
+    const double value = layer(r, kept[q]);
+    if (value < best) {
+      best = value;
+      best_column = kept[q];
+    }
+  }
+  values[r] = best;
+  argmins[r] = best_column;
+}
+
+// SMAWK's INTERPOLATE: the even rows' minima, each searched between the argmins of its odd
+// neighbours, which lie in `kept` in increasing order.
+template <class Layer, class Columns>
+KMLUT_HD void interpolate(const Layer& layer, Rows rows, Columns kept, Index kept_count,
+                          double* values, Index* argmins) {
+  Index begin = 0;
+  for (Index t = 0; t < rows.count; t += 2) {
+    const Index end =
+        t + 1 < rows.count ? kept.index_of(argmins[rows[t + 1]], begin) : kept_count - 1;
+    interpolate_row(layer, rows[t], kept, begin, end, values, argmins);
+    begin = end;
+  }
+}
+
+// INTERPOLATE with the even rows dealt out to the lanes: each row's window is found from its
+// neighbours' argmins directly, so it is the window `interpolate` reaches by carrying it along.
+template <class Layer, class Columns, class Cta>
+KMLUT_HD void interpolate(Cta& cta, const Layer& layer, Rows rows, Columns kept, Index kept_count,
+                          double* values, Index* argmins) {
+  for (Index t = 2 * cta.rank(); t < rows.count; t += 2 * cta.size()) {
+    const Index begin = t == 0 ? 0 : kept.position_of(argmins[rows[t - 1]], kept_count);
+    const Index end =
+        t + 1 < rows.count ? kept.position_of(argmins[rows[t + 1]], kept_count) : kept_count - 1;
+    interpolate_row(layer, rows[t], kept, begin, end, values, argmins);
+  }
+  cta.sync();
+}
+
+// Leftmost row minima of `layer` on `rows` x `columns` into values[r], argmins[r], by SMAWK with
+// its recursion unrolled: REDUCE level by level on the way down (each level's survivors stored
+// after the previous level's in `kept`, which needs room for 2·rows.count columns), then
+// INTERPOLATE from the deepest level up. REDUCE's value stack borrows `values`: every REDUCE runs
+// before any level writes a result.
+template <class Layer>
+KMLUT_HD void smawk(const Layer& layer, Rows rows, ColumnRange columns, Index column_count,
+                    Index* kept, double* values, Index* argmins) {
+  constexpr int kMaxLevels = 32;  // a count below 2^32 halves to 0 in at most 32 steps
+  Rows level_rows[kMaxLevels];
+  Index kept_offset[kMaxLevels];
+  Index kept_count[kMaxLevels];
+  int levels = 0;
+  Index offset = 0;
+  for (Rows level = rows; level.count > 0; level = level.odd(), ++levels) {
+    const Index survivors = levels == 0
+                                ? reduce(layer, level, columns, column_count, kept, values)
+                                : reduce(layer, level, ColumnList{kept + kept_offset[levels - 1]},
+                                         kept_count[levels - 1], kept + offset, values);
+    level_rows[levels] = level;
+    kept_offset[levels] = offset;
+    kept_count[levels] = survivors;
+    offset += survivors;
+  }
+  for (int level = levels - 1; level >= 0; --level) {
+    interpolate(layer, level_rows[level], ColumnList{kept + kept_offset[level]}, kept_count[level],
+                values, argmins);
+  }
+}
+
+// The levels of a layer that skip REDUCE (see layer_minima); SMAWK proper starts on every 32nd row.
+constexpr int kScanLevels = 5;
+
+// Room `kept` needs for a layer of `rows` rows: SMAWK proper sees rows / 2^kScanLevels of them.
+KMLUT_HD inline std::size_t kept_capacity(std::size_t rows) {
+  return 2 * (rows >> kScanLevels) + 1;
+}
+
+// Level `level` of a layer's rows [first_row, first_row + count): every 2^level-th row, from the
+// 2^level-th on (level 0 is every row).
+KMLUT_HD inline Rows scan_level(Index first_row, Index count, int level) {
+  Rows rows{first_row, 1, count};
+  for (int i = 0; i < level; ++i)
+    rows = rows.odd();
+  return rows;
+}
+
+// Row minima of a whole layer: rows [first_row, first_row + count) against as many columns from
+// first_row − 1 on. The matrix is a staircase (c < r) whose argmins mostly stand still and then
+// jump, on which REDUCE eliminates little while it sees only one or two columns per row, each at a
+// hard-to-predict compare. So the top kScanLevels levels skip it: SMAWK proper runs on every 32nd
+// row against all columns, and each finer level scans its rows between the argmins of its
+// neighbours, contiguous and predictable: 1.5-2x faster than REDUCE on every level (measured).
+template <class Layer, class Cta>
+KMLUT_HD void layer_minima(Cta& cta, const Layer& layer, Index first_row, Index count, Index* kept,
+                           double* values, Index* argmins) {
+  const ColumnRange columns{first_row - 1};
+  if (cta.is_leader()) {
+    smawk(layer, scan_level(first_row, count, kScanLevels), columns, count, kept, values, argmins);
+  }
+  cta.sync();
+  for (int level = kScanLevels - 1; level >= 0; --level) {
+    interpolate(cta, layer, scan_level(first_row, count, level), columns, count, values, argmins);
+  }
+}
+
+// Layers 1..layers of the DP for `clusters` clusters over `length` points. Layer l only needs the
+// rows [l, l + length − clusters]: fewer points cannot form l clusters, more leave too few for the
+// rest. Layer l's argmins go to argmins + (l − 2)·stride. Returns the buffer holding the last
+// layer.
+template <class Layer, class Cta>
+KMLUT_HD double* run_layers(Cta& cta, Layer layer, Index length, Index clusters, Index layers,
+                            double* row, double* spare, Index* argmins, std::size_t stride,
+                            Index* kept) {
+  const Index span = length - clusters;
+  for (Index r = 1 + cta.rank(); r <= 1 + span; r += cta.size())
+    row[r] = layer.first(r);
+  cta.sync();
+  for (Index l = 2; l <= layers; ++l) {
+    layer.prev = row;
+    layer_minima(cta, layer, l, span + 1, kept, spare, argmins);
+    double* const done = spare;
+    spare = row;
+    row = done;
+    argmins += stride;
+  }
+  return row;
+}
+
+// The buffers of a table partition: two DP rows of length + 1 entries, the argmin table of
+// (clusters − 2)·(length + 1) entries (at least one) and kept_capacity(length + 1) columns.
+struct TableWorkspace {
+  double* rows[2];
+  Index* argmins;
+  Index* kept;
+};
+
+// An optimal partition of the points [begin, begin + length) into `clusters` contiguous clusters,
+// 2 <= clusters < length: one pass over the layers keeping every argmin, the last layer needed at
+// the last point only, then a backtrack. Writes the clusters' exclusive ends (on the leader).
+template <class PrefixSums, class Cta, class End>
+KMLUT_HD void partition_by_table(Cta& cta, const PrefixSums& sums, std::size_t begin, Index length,
+                                 Index clusters, const TableWorkspace& work, End* ends) {
+  ForwardLayer<PrefixSums> layer{sums.shifted(begin), nullptr};
+  layer.prev = run_layers(cta, layer, length, clusters, clusters - 1, work.rows[0], work.rows[1],
+                          work.argmins, std::size_t{length} + 1, work.kept);
+  // The last layer at the last point: the leftmost minimum over the possible starts of the last
+  // cluster, each lane scanning its share in order.
+  Index start = ~Index{0};
+  double best = kInfinity;
+  for (Index c = clusters - 1 + cta.rank(); c < length; c += cta.size()) {
+    const double value = layer(length, c);
+    if (start == ~Index{0} || value < best) {
+      best = value;
+      start = c;
+    }
+  }
+  start = cta.leftmost_min(best, start);
+  if (cta.is_leader()) {
+    ends[clusters - 1] = static_cast<End>(begin + length);
+    for (Index l = clusters - 1; l >= 1; --l) {
+      ends[l - 1] = static_cast<End>(begin + start);
+      if (l >= 2)
+        start = work.argmins[std::size_t{l - 2} * (std::size_t{length} + 1) + start];
+    }
+  }
+  cta.sync();
+}
+
+}  // namespace kmlut::numeric::dp

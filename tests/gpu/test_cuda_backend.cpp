@@ -1,0 +1,219 @@
+// The CUDA backend against the CPU backend: on the scalar path the LUTs, indices, packed indices
+// and scales must be byte-identical for every n_bits, granularity, dtype and per-channel scale,
+// many tensors per batch, across batch boundaries and DP waves; requests the device does not
+// cover must come back exactly as the CPU gives them. Skipped without a device (require_gpu.hpp).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "host/cuda/cuda_backend.hpp"
+#include "kernels/cuda_api.hpp"
+#include "kmlut/error.hpp"
+#include "tests/gpu/require_gpu.hpp"
+#include "tests/unit/scalar_reference.hpp"
+
+namespace kmlut {
+namespace {
+
+using testing_support::CudaTest;
+using testing_support::make_tensor;
+using testing_support::OwnedTensor;
+
+enum class Data { HeavyTailed, Mixture, Duplicates, Constant, TwoValues };
+
+std::vector<double> generate(Data data, std::size_t count, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::student_t_distribution<double> t(4.0);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::uniform_int_distribution<int> pick(0, 39);
+  std::vector<double> values(count);
+  for (double& value : values) {
+    switch (data) {
+      case Data::HeavyTailed:
+        value = 0.02 * t(rng);
+        break;
+      case Data::Mixture:
+        value = 0.3 * (pick(rng) % 3 - 1) + 0.01 * normal(rng);
+        break;
+      case Data::Duplicates:
+        value = 0.01 * pick(rng) - 0.2;
+        break;
+      case Data::Constant:
+        value = 0.5;
+        break;
+      case Data::TwoValues:
+        value = pick(rng) % 2 ? 0.25 : -1.5;
+        break;
+    }
+  }
+  return values;
+}
+
+struct Case {
+  OwnedTensor weight;
+  PalettizeRequest request;
+};
+
+// Every n_bits × granularity × per-channel scale, cycling through dtypes, fast mode and data.
+std::vector<Case> parity_cases(std::int64_t rows, std::int64_t cols) {
+  const DType dtypes[] = {DType::F16, DType::BF16, DType::F32, DType::F64};
+  const Data kinds[] = {Data::HeavyTailed, Data::Mixture, Data::Duplicates, Data::Constant,
+                        Data::TwoValues};
+  const Granularity granularities[] = {Granularity::per_tensor(),
+                                       Granularity::per_grouped_channel(0, 16),
+                                       Granularity::per_grouped_channel(1, 16)};
+  std::vector<Case> cases;
+  unsigned seed = 1;
+  for (int n_bits : {1, 2, 3, 4, 6, 8}) {
+    for (const Granularity& granularity : granularities) {
+      for (bool scale : {false, true}) {
+        Case c;
+        const DType dtype = dtypes[seed % 4];
+        c.weight =
+            make_tensor(dtype, {rows, cols},
+                        generate(kinds[seed % 5], static_cast<std::size_t>(rows * cols), seed));
+        c.request.name = "case" + std::to_string(seed);
+        c.request.weight = c.weight.view();
+        c.request.spec.n_bits = n_bits;
+        c.request.spec.granularity = granularity;
+        c.request.spec.enable_per_channel_scale = scale;
+        // F16 also without fast mode (unrounded unique values); other dtypes need it on the device.
+        c.request.enable_fast_kmeans_mode = dtype != DType::F16 || seed % 3 != 0;
+        c.request.rounding_precision = 2 + static_cast<int>(seed % 4);
+        cases.push_back(std::move(c));
+        ++seed;
+      }
+    }
+  }
+  return cases;
+}
+
+std::vector<PalettizeRequest> requests_of(const std::vector<Case>& cases) {
+  std::vector<PalettizeRequest> requests;
+  for (const Case& c : cases)
+    requests.push_back(c.request);
+  return requests;
+}
+
+void expect_identical(const PalettizeResult& gpu, const PalettizeResult& cpu,
+                      const std::string& label) {
+  ASSERT_EQ(gpu.palettized, cpu.palettized) << label;
+  ASSERT_EQ(gpu.skip_reason, cpu.skip_reason) << label;
+  EXPECT_EQ(gpu.lut_dtype, cpu.lut_dtype) << label;
+  EXPECT_EQ(gpu.lut_shape, cpu.lut_shape) << label;
+  EXPECT_EQ(gpu.num_luts, cpu.num_luts) << label;
+  EXPECT_EQ(gpu.lut, cpu.lut) << label << ": LUT bytes";
+  EXPECT_EQ(gpu.index_shape, cpu.index_shape) << label;
+  EXPECT_EQ(gpu.indices, cpu.indices) << label << ": indices";
+  EXPECT_EQ(gpu.packed_indices, cpu.packed_indices) << label << ": packed indices";
+  EXPECT_EQ(gpu.scale_shape, cpu.scale_shape) << label;
+  EXPECT_EQ(gpu.scale, cpu.scale) << label << ": scale bytes";
+  EXPECT_EQ(gpu.unique_path_blocks, cpu.unique_path_blocks) << label;
+  // Sums over millions of terms in another order: equal to the last few bits.
+  EXPECT_NEAR(gpu.sse, cpu.sse, 1e-12 * cpu.sse + 1e-300) << label << ": SSE";
+  EXPECT_NEAR(gpu.weight_sq_norm, cpu.weight_sq_norm, 1e-12 * cpu.weight_sq_norm) << label;
+}
+
+void expect_backends_agree(Backend& gpu, const std::vector<Case>& cases) {
+  const std::vector<PalettizeRequest> requests = requests_of(cases);
+  const std::vector<PalettizeResult> expected = make_cpu_backend()->run_batch(requests);
+  const std::vector<PalettizeResult> got = gpu.run_batch(requests);
+  ASSERT_EQ(got.size(), expected.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const PalettizeRequest& r = requests[i];
+    expect_identical(got[i], expected[i],
+                     r.name + " (" + std::string(dtype_name(r.weight.dtype)) + ", " +
+                         std::to_string(r.spec.n_bits) + " bits" +
+                         (r.spec.enable_per_channel_scale ? ", scale" : "") +
+                         (r.enable_fast_kmeans_mode ? ", fast" : "") + ")");
+  }
+}
+
+TEST_F(CudaTest, SmallTensorsInOneBatchMatchTheCpu) {
+  const auto backend = cuda::make_cuda_backend();
+  expect_backends_agree(*backend, parity_cases(64, 48));
+}
+
+TEST_F(CudaTest, QuarterMillionElementTensorsMatchTheCpu) {
+  const auto backend = cuda::make_cuda_backend();
+  expect_backends_agree(*backend, parity_cases(512, 512));
+}
+
+TEST_F(CudaTest, MillionElementPerTensorFp16MatchesTheCpu) {
+  std::vector<Case> cases(2);
+  for (int i = 0; i < 2; ++i) {
+    cases[i].weight =
+        make_tensor(DType::F16, {1024, 1024}, generate(Data::HeavyTailed, 1024 * 1024, 100 + i));
+    cases[i].request.name = "million" + std::to_string(i);
+    cases[i].request.weight = cases[i].weight.view();
+    cases[i].request.spec.n_bits = i == 0 ? 4 : 8;
+    cases[i].request.enable_fast_kmeans_mode = i == 0;  // unrounded: tens of thousands of points
+  }
+  const auto backend = cuda::make_cuda_backend();
+  expect_backends_agree(*backend, cases);
+}
+
+TEST_F(CudaTest, SmallBudgetSplitsBatchesAndWavesAndStillMatches) {
+  cuda::CudaBackendOptions options;
+  options.device_memory_bytes = std::size_t{96} << 20;  // a few tensors per batch
+  const auto backend = cuda::make_cuda_backend(options);
+  expect_backends_agree(*backend, parity_cases(256, 128));
+}
+
+TEST_F(CudaTest, RequestsOffTheDevicePathComeBackAsTheCpuGivesThem) {
+  std::vector<Case> cases(5);
+  std::vector<double> values = generate(Data::HeavyTailed, 64 * 32, 7);
+  cases[0].weight = make_tensor(DType::F16, {64, 32}, values);
+  values[100] = std::numeric_limits<double>::quiet_NaN();
+  cases[1].weight = make_tensor(DType::F16, {64, 32}, values);  // non-finite: stays dense
+  values[100] = 1e6;                                            // beyond fp16: all values
+  cases[2].weight = make_tensor(DType::F32, {64, 32}, values);
+  cases[3].weight = make_tensor(DType::BF16, {64, 32}, generate(Data::Mixture, 64 * 32, 8));
+  cases[3].request.enable_fast_kmeans_mode = false;  // all values, on the CPU
+  cases[4].weight = make_tensor(DType::F16, {64, 30}, generate(Data::Mixture, 64 * 30, 9));
+  cases[4].request.spec.granularity = Granularity::per_grouped_channel(1, 16);  // does not divide
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    cases[i].request.name = "off-path" + std::to_string(i);
+    cases[i].request.weight = cases[i].weight.view();
+  }
+  const auto backend = cuda::make_cuda_backend();
+  expect_backends_agree(*backend, cases);
+}
+
+TEST_F(CudaTest, ResultsDoNotDependOnTheRun) {
+  const std::vector<Case> cases = parity_cases(128, 64);
+  const auto backend = cuda::make_cuda_backend();
+  const std::vector<PalettizeResult> first = backend->run_batch(requests_of(cases));
+  const std::vector<PalettizeResult> second = backend->run_batch(requests_of(cases));
+  for (std::size_t i = 0; i < first.size(); ++i) {
+    EXPECT_EQ(first[i].lut, second[i].lut) << i;
+    EXPECT_EQ(first[i].packed_indices, second[i].packed_indices) << i;
+    EXPECT_EQ(first[i].sse, second[i].sse) << i;  // fixed-order sums: bit-identical
+  }
+}
+
+// Backend selection runs with or without a device.
+TEST(CudaBackendSelection, CudaNamesWhyItCannotRun) {
+  const std::string unusable = cuda::device_unusable_reason();
+  if (unusable.empty()) {
+    EXPECT_EQ(make_backend("cuda")->name(), "cuda");
+    return;
+  }
+  try {
+    make_backend("cuda");
+    FAIL() << "make_backend(\"cuda\") succeeded without a usable device";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find(unusable), std::string::npos) << error.what();
+  }
+}
+
+TEST(CudaBackendSelection, AutoChoosesTheCpuUntilTheGpuPathIsVerified) {
+  EXPECT_EQ(make_backend("auto")->name(), "cpu");
+}
+
+}  // namespace
+}  // namespace kmlut

@@ -1,0 +1,231 @@
+// The host/device code the CUDA kernels run, checked on the CPU against the CPU backend's own
+// rules: the float-format traits (kmlut/numeric/float_format.hpp) against host/cpu's
+// WeightFormat, the histogram keys against FastModeHistogram, the unique-points steps
+// (kernels/unique_points_steps.hpp, with the block-wide scans done sequentially) against
+// FastModeHistogram::collect, and the block walk of kernels/scalar_batch.hpp against BlockRuns.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "host/cpu/block_layout.hpp"
+#include "host/cpu/fast_mode_histogram.hpp"
+#include "host/cpu/weight_format.hpp"
+#include "kernels/scalar_batch.hpp"
+#include "kernels/unique_points_steps.hpp"
+#include "kmlut/numeric/float_format.hpp"
+#include "kmlut/numeric/half_pattern_keys.hpp"
+#include "kmlut/numeric/rounding.hpp"
+
+namespace kmlut {
+namespace {
+
+template <class T>
+std::uint64_t bits_of(T value) {
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &value, sizeof value);
+  return bits;
+}
+
+// Random stored values of a format, specials included.
+template <class Storage>
+std::vector<Storage> random_stored(std::size_t count, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<Storage> values(count);
+  for (Storage& v : values) {
+    if constexpr (sizeof(Storage) == 2) {
+      v = static_cast<Storage>(rng());
+    } else {
+      std::student_t_distribution<double> t(3.0);
+      v = static_cast<Storage>(t(rng) * (rng() % 7 == 0 ? 1e5 : 0.05));
+    }
+  }
+  if constexpr (sizeof(Storage) != 2) {
+    values[0] = std::numeric_limits<Storage>::infinity();
+    values[1] = std::numeric_limits<Storage>::quiet_NaN();
+    values[2] = static_cast<Storage>(-0.0);
+    values[3] = static_cast<Storage>(65504.0);
+    values[4] = static_cast<Storage>(65520.0);
+  }
+  return values;
+}
+
+template <DType D>
+void expect_same_format_rules() {
+  using Ours = numeric::FloatFormat<D>;
+  using Cpu = cpu::WeightFormat<D>;
+  using Storage = typename Cpu::Storage;
+  const std::vector<Storage> a = random_stored<Storage>(20000, 1);
+  const std::vector<Storage> b = random_stored<Storage>(20000, 2);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(Ours::is_finite(a[i]), Cpu::is_finite(a[i])) << i;
+    if (!Cpu::is_finite(a[i]) || !Cpu::is_finite(b[i]))
+      continue;
+    ASSERT_EQ(bits_of(Ours::to_double(a[i])), bits_of(Cpu::to_double(a[i]))) << i;
+    ASSERT_EQ(bits_of(Ours::from_double(0.37 * Cpu::to_double(a[i]))),
+              bits_of(Cpu::from_double(0.37 * Cpu::to_double(a[i]))))
+        << i;
+    ASSERT_EQ(bits_of(Ours::multiply(a[i], b[i])), bits_of(Cpu::multiply(a[i], b[i]))) << i;
+    if (Cpu::to_double(b[i]) != 0.0) {
+      ASSERT_EQ(bits_of(Ours::divide(a[i], b[i])), bits_of(Cpu::divide(a[i], b[i]))) << i;
+    }
+  }
+}
+
+TEST(CudaHostDeviceSteps, FloatFormatsFollowTheCpuBackend) {
+  expect_same_format_rules<DType::F16>();
+  expect_same_format_rules<DType::BF16>();
+  expect_same_format_rules<DType::F32>();
+  expect_same_format_rules<DType::F64>();
+}
+
+TEST(CudaHostDeviceSteps, HalfRangeAndPatterns) {
+  using F32 = numeric::FloatFormat<DType::F32>;
+  using BF16 = numeric::FloatFormat<DType::BF16>;
+  EXPECT_TRUE(F32::in_half_range(65504.0f));
+  EXPECT_FALSE(F32::in_half_range(65505.0f));
+  EXPECT_FALSE(F32::in_half_range(-1e6f));
+  EXPECT_TRUE(BF16::in_half_range(numeric::float_to_bf16_bits(65280.0f)));
+  EXPECT_FALSE(BF16::in_half_range(numeric::float_to_bf16_bits(65536.0f)));
+  EXPECT_EQ(F32::histogram_pattern(0.1f), numeric::float_to_half_bits(0.1f));
+  EXPECT_EQ(numeric::FloatFormat<DType::F64>::histogram_pattern(0.1),
+            numeric::double_to_half_bits(0.1));
+}
+
+TEST(CudaHostDeviceSteps, KeysAreTheCpuHistogramsBins) {
+  for (std::uint32_t p = 0; p < numeric::kPatternKeys; ++p) {
+    const auto pattern = static_cast<std::uint16_t>(p);
+    ASSERT_EQ(numeric::pattern_key(pattern), cpu::FastModeHistogram::key_of(pattern));
+    ASSERT_EQ(numeric::key_pattern(numeric::pattern_key(pattern)), pattern);
+  }
+}
+
+TEST(CudaHostDeviceSteps, ClusteredValuesAscendWithTheKeys) {
+  std::vector<float> table(numeric::kHalfPatterns);
+  numeric::fill_rounding_table(4, table.data());
+  for (bool bf16 : {false, true}) {
+    for (const float* rounding :
+         {static_cast<const float*>(nullptr), static_cast<const float*>(table.data())}) {
+      double previous = -std::numeric_limits<double>::infinity();
+      for (std::uint32_t key = 0; key < numeric::kPatternKeys; ++key) {
+        const double value = numeric::clustered_value(numeric::key_pattern(key), bf16, rounding);
+        if (std::isnan(value))
+          continue;
+        ASSERT_GE(value, previous) << "key " << key << (bf16 ? " bf16" : " fp16");
+        previous = value;
+      }
+    }
+  }
+}
+
+// The unique-points phase as the kernel runs it, its two block-wide scans done in thread order.
+void device_unique_values(const std::vector<std::uint32_t>& histogram, bool bf16,
+                          const float* table, std::vector<double>& points,
+                          std::vector<double>& weights) {
+  constexpr std::uint32_t kThreads = 1024;
+  constexpr std::uint32_t kKeys = numeric::kPatternKeys / kThreads;
+  std::vector<cuda::KeyRangeSummary> summaries(kThreads);
+  for (std::uint32_t t = 0; t < kThreads; ++t)
+    summaries[t] = cuda::summarize_keys(histogram.data(), t * kKeys, kKeys, bf16, table);
+  std::vector<bool> first_starts(kThreads);
+  std::vector<std::uint32_t> first_index(kThreads);
+  bool before_present = false;
+  double before = 0.0;
+  std::uint32_t total = 0;
+  for (std::uint32_t t = 0; t < kThreads; ++t) {
+    const cuda::KeyRangeSummary& s = summaries[t];
+    first_starts[t] = s.any && (!before_present || s.first_value != before);
+    first_index[t] = total;
+    total += s.inner_starts + (first_starts[t] ? 1u : 0u);
+    if (s.any) {
+      before_present = true;
+      before = s.last_value;
+    }
+  }
+  points.assign(total, 0.0);
+  weights.assign(total, 0.0);
+  for (std::uint32_t t = 0; t < kThreads; ++t) {
+    cuda::emit_unique_values(histogram.data(), t * kKeys, kKeys, bf16, table, first_starts[t],
+                             first_index[t], points.data(),
+                             [&](std::uint32_t index, double count) { weights[index] += count; });
+  }
+}
+
+TEST(CudaHostDeviceSteps, UniqueValuesMatchTheCpuHistogram) {
+  std::vector<float> table(numeric::kHalfPatterns);
+  numeric::fill_rounding_table(2, table.data());
+  std::mt19937_64 rng(3);
+  std::student_t_distribution<float> t(3.0f);
+  for (bool bf16 : {false, true}) {
+    for (const float* rounding :
+         {static_cast<const float*>(nullptr), static_cast<const float*>(table.data())}) {
+      cpu::FastModeHistogram cpu_histogram;
+      std::vector<std::uint32_t> histogram(numeric::kPatternKeys, 0);
+      for (int i = 0; i < 300000; ++i) {
+        const float value = (i % 5 == 0 ? 0.0f : 0.05f) * t(rng) * (i % 3 == 0 ? -1.0f : 1.0f);
+        const std::uint16_t pattern =
+            bf16 ? numeric::float_to_bf16_bits(value) : numeric::float_to_half_bits(value);
+        cpu_histogram.add(pattern);
+        ++histogram[numeric::pattern_key(pattern)];
+      }
+      std::vector<double> cpu_points;
+      std::vector<double> cpu_counts;
+      cpu_histogram.collect(
+          [&](std::uint16_t pattern) { return numeric::clustered_value(pattern, bf16, rounding); },
+          cpu_points, cpu_counts);
+      std::vector<double> points;
+      std::vector<double> weights;
+      device_unique_values(histogram, bf16, rounding, points, weights);
+      ASSERT_EQ(points.size(), cpu_points.size());
+      for (std::size_t i = 0; i < points.size(); ++i) {
+        ASSERT_EQ(bits_of(points[i]), bits_of(cpu_points[i])) << i;
+        ASSERT_EQ(weights[i], cpu_counts[i]) << i;
+      }
+    }
+  }
+}
+
+// A DeviceRequest holding just the block walk of a CPU layout, as host/cuda/batch_slot.cpp
+// fills it.
+cuda::DeviceRequest walk_of(const cpu::BlockLayout& layout, std::uint64_t numel) {
+  const cpu::BlockRuns& runs = layout.blocks.front();
+  cuda::DeviceRequest request{};
+  request.numel = numel;
+  request.run_length = runs.run_length;
+  request.run_stride = runs.run_stride;
+  request.run_count = runs.run_count;
+  request.period = runs.run_count == 1 ? numel : runs.run_stride;
+  return request;
+}
+
+TEST(CudaHostDeviceSteps, BlockWalkFollowsTheCpuLayout) {
+  const std::vector<std::int64_t> shape{8, 12, 3, 1};  // a conv weight
+  for (const Granularity& granularity :
+       {Granularity::per_tensor(), Granularity::per_grouped_channel(0, 2),
+        Granularity::per_grouped_channel(1, 4), Granularity::per_grouped_channel(1, 3)}) {
+    PalettizationSpec spec;
+    spec.granularity = granularity;
+    const cpu::BlockLayout layout = cpu::plan_scalar_blocks(shape, spec);
+    ASSERT_TRUE(layout.skip_reason.empty());
+    const std::uint64_t numel = cpu::product(shape.begin(), shape.end());
+    const cuda::DeviceRequest request = walk_of(layout, numel);
+    std::vector<std::uint64_t> block_of(numel, ~std::uint64_t{0});
+    for (std::uint64_t b = 0; b < layout.blocks.size(); ++b) {
+      std::uint64_t t = 0;
+      layout.blocks[b].for_each([&](std::uint64_t i) {
+        ASSERT_EQ(cuda::element_of_block(request, b, t++), i) << "block " << b;
+        block_of[i] = b;
+      });
+    }
+    for (std::uint64_t first = 0; first < numel; first += 8) {
+      cuda::BlockCursor cursor(request, first);
+      for (std::uint64_t i = first; i < first + 8 && i < numel; ++i, cursor.advance())
+        ASSERT_EQ(cursor.block(), block_of[i]) << "element " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kmlut
