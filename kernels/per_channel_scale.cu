@@ -39,11 +39,10 @@ __device__ void scale_row(const DeviceRequest& request, std::uint64_t row, RowSc
       cub::BlockReduce<double, kThreads>(scratch.reduce).Reduce(row_max, Larger{});
   if (threadIdx.x == 0)
     scratch.row_max = block_max;
-  if (__syncthreads_and(finite) == 0) {
-    if (threadIdx.x == 0)
-      atomicOr(request.status, kNonFinite);
-    return;
-  }
+  // A non-finite row still gets its (meaningless) quotients, so that no later phase reads memory
+  // nothing wrote; the flag sends the request to the CPU, which reports it.
+  if (__syncthreads_and(finite) == 0 && threadIdx.x == 0)
+    atomicOr(request.status, kNonFinite);
   const double largest = scratch.row_max;
   const Storage scale = Format::from_double(largest == 0.0 ? 1.0 : largest);
   if (threadIdx.x == 0)

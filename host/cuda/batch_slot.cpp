@@ -31,8 +31,11 @@ std::uint64_t block_period(const DeviceJob& job) {
 
 }  // namespace
 
-BatchSlot::BatchSlot(DeviceRoundingTables& rounding_tables, std::size_t device_budget)
-    : rounding_tables_(rounding_tables), device_budget_(device_budget) {}
+BatchSlot::BatchSlot(DeviceRoundingTables& rounding_tables, std::size_t device_budget,
+                     std::size_t flush_cache_bytes)
+    : rounding_tables_(rounding_tables),
+      device_budget_(device_budget),
+      flush_cache_bytes_(flush_cache_bytes) {}
 
 template <class Step>
 void BatchSlot::in_phase(const char* phase, Step&& step) {
@@ -149,6 +152,11 @@ void BatchSlot::upload_and_run_first_phases() {
     copy_to_device(device_at<std::byte>(place.weights), pinned_at<std::byte>(place.staged_weights),
                    jobs_[j]->numel * jobs_[j]->element_bytes, stream);
   }
+  if (flush_cache_bytes_ != 0) {
+    cache_flush_.reserve(flush_cache_bytes_);
+    KMLUT_CUDA_CHECK(cudaMemsetAsync(cache_flush_.data(), 0, flush_cache_bytes_, stream));
+  }
+  compute_begin_.record(stream);
   KMLUT_CUDA_CHECK(cudaMemsetAsync(device_at<std::byte>(layout_.zeroed_begin), 0,
                                    layout_.zeroed_end - layout_.zeroed_begin, stream));
   const auto* requests = device_at<const DeviceRequest>(layout_.requests);
@@ -159,6 +167,7 @@ void BatchSlot::upload_and_run_first_phases() {
                     static_cast<std::uint32_t>(layout_.histogram_chunk_count), stream);
   launch_unique_points(requests, problems, static_cast<std::uint32_t>(layout_.problem_count),
                        stream);
+  first_kernels_end_.record(stream);
   copy_to_host(pinned_at<std::byte>(layout_.staged_status), device_at<std::byte>(layout_.status),
                jobs_.size() * sizeof(std::uint32_t), stream);
   copy_to_host(pinned_at<std::byte>(layout_.staged_point_counts),
@@ -236,6 +245,7 @@ void BatchSlot::run_second_phases() {
   const auto* requests = device_at<const DeviceRequest>(layout_.requests);
   const auto* problems = device_at<const DeviceProblem>(layout_.problem_descriptors);
   const auto* ids = device_at<const std::uint32_t>(layout_.problem_ids);
+  second_kernels_begin_.record(stream);
   for (std::size_t w = 0; w + 1 < dp_waves_.size(); ++w) {
     launch_exact_dp(requests, problems, ids + dp_waves_[w],
                     static_cast<std::uint32_t>(dp_waves_[w + 1] - dp_waves_[w]), stream);
@@ -243,6 +253,7 @@ void BatchSlot::run_second_phases() {
   launch_assign_and_pack(requests, problems, device_at<const PackChunk>(layout_.pack_chunks),
                          static_cast<std::uint32_t>(pack_chunks_.size()),
                          device_at<ErrorSums>(layout_.chunk_sums), stream);
+  compute_end_.record(stream);
   for (std::size_t j = 0; j < jobs_.size(); ++j) {
     if (for_cpu_[j])
       continue;
@@ -265,8 +276,17 @@ void BatchSlot::run_second_phases() {
   results_ready_.record(stream);
 }
 
-void BatchSlot::collect(std::vector<PalettizeResult>& results, std::vector<std::size_t>& for_cpu) {
-  in_phase("downloading results", [&] { results_ready_.synchronize(); });
+void BatchSlot::collect(std::vector<PalettizeResult>& results, std::vector<std::size_t>& for_cpu,
+                        std::vector<BatchTimings>& timings) {
+  in_phase("downloading results", [&] {
+    results_ready_.synchronize();
+    BatchTimings batch;
+    batch.requests = jobs_.size();
+    batch.kernels = first_kernels_end_.milliseconds_since(compute_begin_) +
+                    compute_end_.milliseconds_since(second_kernels_begin_);
+    batch.span = compute_end_.milliseconds_since(compute_begin_);
+    timings.push_back(batch);
+  });
   for (std::size_t j = 0; j < jobs_.size(); ++j) {
     if (for_cpu_[j]) {
       for_cpu.push_back(jobs_[j]->request_index);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "host/cuda/batch_layout.hpp"
+#include "host/cuda/cuda_backend.hpp"
 #include "host/cuda/device_job.hpp"
 #include "host/cuda/device_memory.hpp"
 #include "host/cuda/device_rounding_tables.hpp"
@@ -24,8 +25,10 @@ namespace kmlut::cuda {
 
 class BatchSlot {
  public:
-  // `device_budget`: bytes of device memory this slot may hold.
-  BatchSlot(DeviceRoundingTables& rounding_tables, std::size_t device_budget);
+  // `device_budget`: bytes of device memory this slot may hold; `flush_cache_bytes`: see
+  // CudaBackendOptions.
+  BatchSlot(DeviceRoundingTables& rounding_tables, std::size_t device_budget,
+            std::size_t flush_cache_bytes);
 
   bool holds_batch() const { return !jobs_.empty(); }
 
@@ -34,7 +37,8 @@ class BatchSlot {
   // The results of the requests the device completed go to results[request_index]; the indices
   // of requests the CPU backend must take instead (non-finite values, or in fast mode values
   // beyond fp16's range, found on the device) are appended to `for_cpu`.
-  void collect(std::vector<PalettizeResult>& results, std::vector<std::size_t>& for_cpu);
+  void collect(std::vector<PalettizeResult>& results, std::vector<std::size_t>& for_cpu,
+               std::vector<BatchTimings>& timings);
   // Waits for whatever the slot still runs and drops its batch (after an error).
   void abandon() noexcept;
 
@@ -63,8 +67,14 @@ class BatchSlot {
   Stream stream_;
   DeviceBuffer device_;
   PinnedBuffer pinned_;
+  DeviceBuffer cache_flush_;
+  std::size_t flush_cache_bytes_;
   Event first_phases_done_;
   Event results_ready_;
+  Event compute_begin_{true};
+  Event first_kernels_end_{true};
+  Event second_kernels_begin_{true};
+  Event compute_end_{true};
 
   std::vector<const DeviceJob*> jobs_;
   BatchLayout layout_;

@@ -31,14 +31,17 @@ class CudaBackend final : public Backend {
       : cpu_(make_cpu_backend(options.cpu_threads)),
         slot_budget_(device_memory_budget(options) / 2),
         pinned_per_slot_(options.pinned_bytes_per_slot),
-        slots_{BatchSlot(rounding_tables_, slot_budget_),
-               BatchSlot(rounding_tables_, slot_budget_)} {}
+        slots_{BatchSlot(rounding_tables_, slot_budget_, options.flush_cache_bytes),
+               BatchSlot(rounding_tables_, slot_budget_, options.flush_cache_bytes)} {}
 
   std::string name() const override { return "cuda"; }
+
+  const std::vector<BatchTimings>& timings() const { return timings_; }
 
   std::vector<PalettizeResult> run_batch(const std::vector<PalettizeRequest>& requests) override {
     std::vector<PalettizeResult> results(requests.size());
     std::vector<std::size_t> for_cpu;
+    timings_.clear();
     std::vector<DeviceJob> jobs;
     for (std::size_t i = 0; i < requests.size(); ++i) {
       if (device_path_gap(requests[i]).empty()) {
@@ -69,7 +72,7 @@ class CudaBackend final : public Backend {
     for (std::size_t b = 0; b < batches.size(); ++b) {
       BatchSlot& slot = slots_[b % 2];
       if (slot.holds_batch())
-        slot.collect(results, for_cpu);
+        slot.collect(results, for_cpu, timings_);
       slot.start(batches[b]);
       if (b > 0)
         slots_[(b - 1) % 2].finish_on_device();
@@ -78,7 +81,7 @@ class CudaBackend final : public Backend {
       slots_[(batches.size() - 1) % 2].finish_on_device();
     for (std::size_t b = batches.size() < 2 ? 0 : batches.size() - 2; b < batches.size(); ++b) {
       if (slots_[b % 2].holds_batch())
-        slots_[b % 2].collect(results, for_cpu);
+        slots_[b % 2].collect(results, for_cpu, timings_);
     }
   }
 
@@ -100,6 +103,7 @@ class CudaBackend final : public Backend {
   std::size_t pinned_per_slot_;
   DeviceRoundingTables rounding_tables_;
   std::array<BatchSlot, 2> slots_;
+  std::vector<BatchTimings> timings_;
 };
 
 }  // namespace
@@ -109,6 +113,13 @@ std::unique_ptr<Backend> make_cuda_backend(const CudaBackendOptions& options) {
   if (!unusable.empty())
     throw Error("the CUDA backend cannot run: " + unusable);
   return std::make_unique<CudaBackend>(options);
+}
+
+const std::vector<BatchTimings>& last_batch_timings(const Backend& cuda_backend) {
+  const auto* backend = dynamic_cast<const CudaBackend*>(&cuda_backend);
+  if (backend == nullptr)
+    throw Error("last_batch_timings: backend \"" + cuda_backend.name() + "\" is not CUDA");
+  return backend->timings();
 }
 
 }  // namespace kmlut::cuda

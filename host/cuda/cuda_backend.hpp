@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <vector>
 
 #include "kmlut/palettize.hpp"
 
@@ -20,9 +21,22 @@ struct CudaBackendOptions {
   // Pinned staging memory per slot (the weights in, the LUTs and indices out); allocated as
   // batches need it, up to this.
   std::size_t pinned_bytes_per_slot = std::size_t{1} << 30;
+  // Benchmarks only: bytes of scratch written after each upload, so that the timed phases do not
+  // find the weights just uploaded in the L2 cache (0 = none).
+  std::size_t flush_cache_bytes = 0;
+};
+
+// Device time of one batch, from events on its stream (milliseconds).
+struct BatchTimings {
+  std::size_t requests = 0;
+  double kernels = 0.0;  // the phases' kernels, without the host round trip between them
+  double span = 0.0;     // first kernel start to last kernel end, that round trip included
 };
 
 // Throws kmlut::Error naming the reason when device 0 cannot run this build's kernels.
 std::unique_ptr<Backend> make_cuda_backend(const CudaBackendOptions& options = {});
+
+// The timings of the device batches of the last run_batch of a backend made by make_cuda_backend.
+const std::vector<BatchTimings>& last_batch_timings(const Backend& cuda_backend);
 
 }  // namespace kmlut::cuda

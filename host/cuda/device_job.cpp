@@ -9,15 +9,37 @@
 
 namespace kmlut::cuda {
 
+namespace {
+
+// The device walks a request's blocks as equally shaped runs, block b starting at b·run_length
+// (kernels/scalar_batch.hpp); true when the CPU's layout is of that form.
+bool walks_on_device(const cpu::BlockLayout& layout) {
+  const cpu::BlockRuns& first = layout.blocks.front();
+  for (std::size_t b = 0; b < layout.blocks.size(); ++b) {
+    const cpu::BlockRuns& block = layout.blocks[b];
+    if (block.first != b * first.run_length || block.run_length != first.run_length ||
+        block.run_count != first.run_count || block.run_stride != first.run_stride) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string device_path_gap(const PalettizeRequest& request) {
   std::string reason = preflight_skip_reason(request, false);
   if (!reason.empty())
     return reason;
+  if (!walks_on_device(cpu::plan_scalar_blocks(request.weight.shape, request.spec)))
+    return "a block layout the device does not walk";
   const PalettizationSpec& spec = request.spec;
   if (spec.cluster_dim > 1)
     return "vector palettization runs on the CPU";
   if (spec.lut_qspec)
     return "LUT quantization runs on the CPU";
+  if (request.sensitivity.data != nullptr)
+    return "sensitivity-weighted clustering runs on the CPU";
   const DType dtype = request.weight.dtype;
   if (dtype != DType::F16 && !request.enable_fast_kmeans_mode)
     return "the all-values path (" + std::string(dtype_name(dtype)) +

@@ -15,8 +15,8 @@ namespace kmlut::cuda {
 
 // Why the device path does not cover a request, or empty when it does: the device runs the
 // scalar weighted-unique path (F16 always, BF16/F32/F64 in fast mode) with or without
-// per-channel scale. Values outside fp16's range and non-finite values are found on the device;
-// such a request then goes to the CPU backend as well.
+// per-channel scale, without sensitivities or LUT quantization. Values outside fp16's range and
+// non-finite values are found on the device; such a request then goes to the CPU backend as well.
 std::string device_path_gap(const PalettizeRequest& request);
 
 // A request the device path takes, with its block layout.

@@ -44,8 +44,9 @@ Stream::~Stream() {
   cudaStreamDestroy(stream_);
 }
 
-Event::Event() {
-  KMLUT_CUDA_CHECK(cudaEventCreateWithFlags(&event_, cudaEventDisableTiming));
+Event::Event(bool timed) {
+  KMLUT_CUDA_CHECK(
+      cudaEventCreateWithFlags(&event_, timed ? cudaEventDefault : cudaEventDisableTiming));
 }
 
 Event::~Event() {
@@ -58,6 +59,12 @@ void Event::record(cudaStream_t stream) {
 
 void Event::synchronize() {
   KMLUT_CUDA_CHECK(cudaEventSynchronize(event_));
+}
+
+float Event::milliseconds_since(const Event& earlier) const {
+  float milliseconds = 0.0f;
+  KMLUT_CUDA_CHECK(cudaEventElapsedTime(&milliseconds, earlier.event_, event_));
+  return milliseconds;
 }
 
 }  // namespace kmlut::cuda

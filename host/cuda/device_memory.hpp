@@ -57,7 +57,8 @@ class Stream {
 
 class Event {
  public:
-  Event();
+  // `timed`: the event can measure elapsed time (costs a little more to record).
+  explicit Event(bool timed = false);
   Event(const Event&) = delete;
   Event& operator=(const Event&) = delete;
   ~Event();
@@ -65,6 +66,8 @@ class Event {
   void record(cudaStream_t stream);
   // Waits for the recorded work; an error of any kernel before it is thrown here.
   void synchronize();
+  // Milliseconds from `earlier` to this event; both timed and complete.
+  float milliseconds_since(const Event& earlier) const;
 
  private:
   cudaEvent_t event_ = nullptr;

@@ -165,7 +165,7 @@ TEST_F(CudaTest, SmallBudgetSplitsBatchesAndWavesAndStillMatches) {
 }
 
 TEST_F(CudaTest, RequestsOffTheDevicePathComeBackAsTheCpuGivesThem) {
-  std::vector<Case> cases(5);
+  std::vector<Case> cases(8);
   std::vector<double> values = generate(Data::HeavyTailed, 64 * 32, 7);
   cases[0].weight = make_tensor(DType::F16, {64, 32}, values);
   values[100] = std::numeric_limits<double>::quiet_NaN();
@@ -176,8 +176,42 @@ TEST_F(CudaTest, RequestsOffTheDevicePathComeBackAsTheCpuGivesThem) {
   cases[3].request.enable_fast_kmeans_mode = false;  // all values, on the CPU
   cases[4].weight = make_tensor(DType::F16, {64, 30}, generate(Data::Mixture, 64 * 30, 9));
   cases[4].request.spec.granularity = Granularity::per_grouped_channel(1, 16);  // does not divide
+  cases[5].weight = make_tensor(DType::F16, {64, 32}, generate(Data::HeavyTailed, 64 * 32, 10));
+  cases[5].request.spec.cluster_dim = 2;  // vector palettization
+  cases[5].request.enable_fast_kmeans_mode = false;
+  cases[6].weight = make_tensor(DType::F16, {64, 32}, generate(Data::HeavyTailed, 64 * 32, 11));
+  cases[6].request.spec.lut_qspec = LutQSpec{};
+  cases[7].weight = make_tensor(DType::F16, {64, 32}, generate(Data::HeavyTailed, 64 * 32, 12));
+  std::vector<double> importance = generate(Data::HeavyTailed, 64 * 32, 13);
+  for (double& v : importance)
+    v = std::fabs(v);
+  const OwnedTensor sensitivity = make_tensor(DType::F32, {64, 32}, importance);
   for (std::size_t i = 0; i < cases.size(); ++i) {
     cases[i].request.name = "off-path" + std::to_string(i);
+    cases[i].request.weight = cases[i].weight.view();
+  }
+  cases[7].request.sensitivity = sensitivity.view();
+  const auto backend = cuda::make_cuda_backend();
+  expect_backends_agree(*backend, cases);
+}
+
+// Small enough for compute-sanitizer (scripts/gpu-check.sh runs memcheck and racecheck on it), yet
+// through every kernel and branch: a chunk counted in shared memory (>= 16,384 elements) and
+// small ones counted in device memory, per-channel scale, every dtype, bytes shared by blocks.
+TEST_F(CudaTest, SmallBatchForTheSanitizers) {
+  std::vector<Case> cases(4);
+  cases[0].weight = make_tensor(DType::F16, {128, 256}, generate(Data::HeavyTailed, 32768, 21));
+  cases[1].weight = make_tensor(DType::F32, {48, 32}, generate(Data::Mixture, 48 * 32, 22));
+  cases[1].request.spec.granularity = Granularity::per_grouped_channel(1, 16);
+  cases[1].request.spec.enable_per_channel_scale = true;
+  cases[1].request.spec.n_bits = 3;
+  cases[2].weight = make_tensor(DType::BF16, {48, 40}, generate(Data::Duplicates, 48 * 40, 23));
+  cases[2].request.spec.granularity = Granularity::per_grouped_channel(0, 16);
+  cases[2].request.spec.n_bits = 6;
+  cases[3].weight = make_tensor(DType::F64, {16, 24}, generate(Data::TwoValues, 16 * 24, 24));
+  cases[3].request.spec.n_bits = 8;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    cases[i].request.name = "sanitized" + std::to_string(i);
     cases[i].request.weight = cases[i].weight.view();
   }
   const auto backend = cuda::make_cuda_backend();
