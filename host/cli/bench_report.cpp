@@ -71,6 +71,12 @@ Json case_json(const CaseResult& result, const ReadBandwidth& bandwidth) {
   entry["floor_seconds"] = ran ? finite_or_null(metrics.floor_seconds) : Json();
   entry["fraction_of_floor"] = ran ? finite_or_null(metrics.fraction_of_floor) : Json();
   entry["peak_memory_bytes"] = ran ? Json(result.peak_memory_bytes) : Json();
+  const bool iterated = ran && result.outcome.lloyd_iterations > 0;
+  entry["lloyd_iterations"] = iterated ? Json(result.outcome.lloyd_iterations) : Json();
+  entry["seconds_per_iteration"] =
+      iterated
+          ? finite_or_null(metrics.seconds / static_cast<double>(result.outcome.lloyd_iterations))
+          : Json();
   entry["sse"] = ran ? finite_or_null(result.outcome.sse) : Json();
   entry["rel_error"] = ran && metrics.rel_error ? finite_or_null(*metrics.rel_error) : Json();
   return entry;
@@ -157,7 +163,7 @@ void print_bench_table(const BenchReport& report, std::ostream& out) {
       << format_bytes(report.bandwidth.probe_bytes) << ", " << report.bandwidth.threads
       << " threads, best of " << report.bandwidth.passes << ")\n\n";
   TextTable table({"workload", "case", "data", "runs", "median s", "weights/s", "GB/s", "of floor",
-                   "peak RSS", "SSE", "rel. error"});
+                   "peak RSS", "SSE", "rel. error", "Lloyd iters", "time/iter"});
   for (const WorkloadResult& workload : report.workloads) {
     for (const CaseResult& result : workload.cases) {
       if (result.skipped) {
@@ -166,13 +172,18 @@ void print_bench_table(const BenchReport& report, std::ostream& out) {
         continue;
       }
       const CaseMetrics metrics = metrics_of(result, report.bandwidth);
+      const std::size_t iterations = result.outcome.lloyd_iterations;
       table.add_row(
           {workload.name, result.name, result.description,
            std::to_string(result.runs.seconds.size()), printf_text("%.4f", metrics.seconds),
            si(metrics.weights_per_second), printf_text("%.2f", metrics.gb_per_second),
            printf_text("%.2f %%", 100 * metrics.fraction_of_floor),
            format_bytes(result.peak_memory_bytes), printf_text("%.4g", result.outcome.sse),
-           metrics.rel_error ? printf_text("%.5f", *metrics.rel_error) : "n/a"});
+           metrics.rel_error ? printf_text("%.5f", *metrics.rel_error) : "n/a",
+           iterations ? std::to_string(iterations) : "",
+           iterations
+               ? printf_text("%.3g ms", 1e3 * metrics.seconds / static_cast<double>(iterations))
+               : ""});
       if (!result.skip_reason.empty()) {
         table.add_row({"", "",
                        "(" + std::to_string(result.outcome.skipped) +

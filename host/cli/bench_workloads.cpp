@@ -194,7 +194,7 @@ Workload scalar_allvalues(const WorkloadOptions& options) {
 Workload vector_workload(const WorkloadOptions& options) {
   Workload workload{"vector", "", {}, {}, {}};
   workload.tensors.push_back(workload_tensor(options, workload.name, kVector, DType::F16,
-                                             {1024, 1024}, {128, 256}, 8, workload.source));
+                                             {512, 512}, {128, 256}, 8, workload.source));
   for (int cluster_dim : {2, 4, 8}) {
     for (int n_bits : {4, 8}) {
       PalettizationSpec spec = scalar_spec(n_bits, 0);
@@ -288,10 +288,12 @@ BenchCase tensor_case(std::string name, std::string description,
       }
       ++outcome.palettized;
       outcome.weights += requests[i].weight.numel();
-      outcome.bytes_written +=
-          result.lut.size() + result.packed_indices.size() + result.scale.size();
+      outcome.bytes_written += result.lut.size() + result.lut_scale.size() +
+                               result.lut_zero_point.size() + result.packed_indices.size() +
+                               result.scale.size();
       outcome.sse += result.sse;
       outcome.weight_sq_norm += result.weight_sq_norm;
+      outcome.lloyd_iterations += result.lloyd_iterations;
     }
     return outcome;
   };

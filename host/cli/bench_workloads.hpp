@@ -28,14 +28,15 @@ struct BenchTensor {
 
 // What one run of a case did. The work is deterministic, so every run gives the same outcome.
 struct CaseOutcome {
-  std::uint64_t weights = 0;        // values of the palettized tensors
-  std::uint64_t bytes_read = 0;     // input bytes the work must read at least once
-  std::uint64_t bytes_written = 0;  // output bytes it must write at least once
-  std::size_t palettized = 0;       // tensors palettized
-  std::size_t skipped = 0;          // tensors the backend left dense
-  std::string skip_reason;          // the first skipped tensor's reason
-  double sse = 0;                   // Σ (W − Ŵ)² over the palettized tensors
-  double weight_sq_norm = 0;        // Σ W² over them (0 when unknown)
+  std::uint64_t weights = 0;         // values of the palettized tensors
+  std::uint64_t bytes_read = 0;      // input bytes the work must read at least once
+  std::uint64_t bytes_written = 0;   // output bytes it must write at least once
+  std::size_t palettized = 0;        // tensors palettized
+  std::size_t skipped = 0;           // tensors the backend left dense
+  std::string skip_reason;           // the first skipped tensor's reason
+  double sse = 0;                    // Σ (W − Ŵ)² over the palettized tensors
+  double weight_sq_norm = 0;         // Σ W² over them (0 when unknown)
+  std::size_t lloyd_iterations = 0;  // vector path: Lloyd iterations, every block and restart
 };
 
 struct BenchCase {

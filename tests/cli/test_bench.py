@@ -97,6 +97,8 @@ def test_group16_quick_json(work):
               and case["bytes_moved"] == case["bytes_read"] + case["bytes_written"],
               f"{case['name']}: bytes moved")
         check(case["peak_memory_bytes"] > 0, f"{case['name']}: peak memory")
+        check(case["lloyd_iterations"] is None and case["seconds_per_iteration"] is None,
+              f"{case['name']}: the exact scalar path has no Lloyd iterations")
     w4, w6 = workload["cases"]
     check(w6["sse"] < w4["sse"], "more bits, less error")
 
@@ -149,6 +151,24 @@ def test_input_checkpoint(saved):
         check(all(c["status"] == "ok" for c in workload["cases"]), "--input cases ran")
 
 
+def test_vector_small():
+    code, out, err = run("--workload", "vector", "--quick", "--shape", "64x128", "--json")
+    check(code == 0, f"bench vector exits 0 ({err})")
+    if code != 0:
+        return
+    cases = json.loads(out)["workloads"][0]["cases"]
+    check([c["name"] for c in cases] == [f"d{d}-k{k}" for d in (2, 4, 8) for k in (16, 256)],
+          "vector cases: cluster_dim 2, 4, 8 x k 16, 256")
+    for case in cases:
+        if case["status"] == "skipped":  # a backend without the vector path says why
+            check(bool(case["skip_reason"]), f"{case['name']}: skipped with a reason")
+            continue
+        check(case["spec"]["cluster_dim"] == int(case["name"][1]) and case["fast_mode"] is False,
+              f"{case['name']}: spec")
+        check(case["sse"] > 0 and case["lloyd_iterations"] > 0,
+              f"{case['name']}: SSE and Lloyd iterations reported")
+
+
 def test_checkpoint_cleanup(work):
     scratch = os.path.join(work, "scratch")
     os.makedirs(scratch)
@@ -180,6 +200,7 @@ def main():
     if saved:
         test_generated_data(work, saved)
         test_input_checkpoint(saved)
+    test_vector_small()
     test_checkpoint_cleanup(work)
     test_usage_errors()
     if FAILURES:
