@@ -11,7 +11,7 @@ def finish_rows(rows, kmlut_seconds, optimum):
         if not seconds:
             continue
         row["weights_per_second"] = row["weights"] / seconds
-        if kmlut_seconds:
+        if kmlut_seconds and not row.get("is_kmlut"):
             row["kmlut_speedup"] = seconds / kmlut_seconds
         sse = row.get("sse")
         if sse is None:

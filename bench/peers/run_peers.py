@@ -133,10 +133,9 @@ def kmlut_row(case, threads):
     if case["status"] != "ok":
         row.update(status=f"skipped: {case['skip_reason']}")
         return row
-    row.update(seconds=case["seconds"], sse=case["sse"], iterations=case.get("iterations"),
+    row.update(seconds=case["seconds"], sse=case["sse"], iterations=case["lloyd_iterations"],
+               seconds_per_iteration=case["seconds_per_iteration"], is_kmlut=True,
                notes=f"kmlut bench, median of {case['runs']} (min {case['seconds_min']:.3f} s)")
-    if case.get("iterations"):
-        row["seconds_per_iteration"] = case["seconds"] / case["iterations"]
     return row
 
 

@@ -180,6 +180,7 @@ Workload checkpoint_workload(const WorkloadOptions& options) {
                            ", " + std::to_string(run->plan.palettized_count()) +
                            " selected by the w4 preset; read, cluster, write";
   bench_case.config = "w4";
+  bench_case.end_to_end = true;
   bench_case.run = [run](Backend& backend) {
     return outcome_of(
         palettize_checkpoint(run->checkpoint, run->plan, run->output, backend, PipelineOptions{}));

@@ -6,6 +6,7 @@
 #include <memory>
 #include <sstream>
 
+#include "host/cli/bench_backend.hpp"
 #include "host/cli/bench_report.hpp"
 #include "host/cli/bench_save_data.hpp"
 #include "host/cli/bench_timing.hpp"
@@ -85,7 +86,7 @@ std::string reproducing_command(const BenchOptions& options,
   return command;
 }
 
-CaseResult run_case(const BenchCase& bench_case, Backend& backend, RegionTimer& timer,
+CaseResult run_case(const BenchCase& bench_case, BenchBackend& bench, RegionTimer& host_timer,
                     const RepeatPolicy& policy, PeakMemoryMeter& meter) {
   CaseResult result;
   result.name = bench_case.name;
@@ -101,9 +102,12 @@ CaseResult run_case(const BenchCase& bench_case, Backend& backend, RegionTimer& 
     return result;
   }
   result.warmup = policy.warmup;
+  RegionTimer& timer = bench_case.end_to_end ? host_timer : *bench.batch_timer;
   meter.reset();
-  result.runs = measure_runs(timer, policy, [&](int) { result.outcome = bench_case.run(backend); });
+  result.runs =
+      measure_runs(timer, policy, [&](int) { result.outcome = bench_case.run(*bench.backend); });
   result.peak_memory_bytes = meter.peak_bytes();
+  result.timer = timer.last_source();
   result.skip_reason = result.outcome.skip_reason;
   result.skipped = result.outcome.palettized == 0 && result.outcome.skipped > 0;
   return result;
@@ -122,8 +126,8 @@ void run_bench(const BenchOptions& options) {
     workload_options.shape = parse_shape(options.shape);
   const RepeatPolicy policy{options.warmup, options.repeat, options.budget};
 
-  std::unique_ptr<Backend> backend = make_backend(options.backend, options.threads);
-  std::unique_ptr<RegionTimer> timer = make_region_timer(backend->name());
+  BenchBackend bench = make_bench_backend(options.backend, options.threads);
+  const std::unique_ptr<RegionTimer> host_timer = make_monotonic_timer();
   auto log = [&options](const std::string& message) {
     if (!options.quiet)
       std::cerr << "kmlut bench: " << message << std::endl;
@@ -132,11 +136,11 @@ void run_bench(const BenchOptions& options) {
   BenchReport report;
   report.command = reproducing_command(options, names);
   report.date = utc_now();
-  report.backend = backend->name();
+  report.backend = bench.backend->name();
   report.threads = resolved_threads(options.threads);
   report.device =
-      backend->name() + ": " + cpu_model() + ", " + std::to_string(report.threads) + " threads";
-  report.timer = timer->description();
+      report.backend + ": " + cpu_model() + ", " + std::to_string(report.threads) + " threads";
+  report.timer = bench.batch_timer->description();
   report.quick = options.quick;
   report.policy = policy;
   report.seed = options.seed;
@@ -158,7 +162,7 @@ void run_bench(const BenchOptions& options) {
       result.data_file = save_workload_data(workload, options.save_data).string();
     for (const BenchCase& bench_case : workload.cases) {
       log(name + " " + bench_case.name + ": " + bench_case.description);
-      result.cases.push_back(run_case(bench_case, *backend, *timer, policy, meter));
+      result.cases.push_back(run_case(bench_case, bench, *host_timer, policy, meter));
     }
     report.workloads.push_back(std::move(result));
   }

@@ -55,6 +55,7 @@ Json case_json(const CaseResult& result, const ReadBandwidth& bandwidth) {
   entry["skip_reason"] = result.skip_reason.empty() ? Json() : Json(result.skip_reason);
   const bool ran = !result.skipped;
   const CaseMetrics metrics = metrics_of(result, bandwidth);
+  entry["timer"] = ran ? Json(result.timer) : Json();
   entry["warmup"] = ran ? Json(result.warmup) : Json();
   entry["runs"] = ran ? Json(result.runs.seconds.size()) : Json();
   entry["seconds"] = ran ? finite_or_null(metrics.seconds) : Json();

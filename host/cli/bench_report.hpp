@@ -27,6 +27,7 @@ struct CaseResult {
   bool skipped = false;     // nothing was palettized: no timing
   std::string skip_reason;  // also set when only some tensors were skipped
   int warmup = 0;
+  std::string timer;  // what timed the runs
   RunSeries runs;
   CaseOutcome outcome;
   std::uint64_t peak_memory_bytes = 0;

@@ -1,8 +1,7 @@
 // How `kmlut bench` times a case: warm-up runs, then measured runs, each bracketed by a region
-// timer. The CPU timer reads the monotonic clock on the host. A GPU backend plugs in its own timer
-// (CUDA events recorded on its stream, so only device time between the two events counts) and
-// uses the run index it is given to rotate among device-resident copies of the inputs, so that no
-// run finds its input already in the cache.
+// timer. The host timer reads the monotonic clock; a GPU backend's timer reports device time from
+// CUDA events instead (bench_backend.hpp). The run index lets a runner vary its inputs from run to
+// run (for instance rotate among device-resident copies) so that no run finds them cached.
 #pragma once
 
 #include <functional>
@@ -20,11 +19,12 @@ class RegionTimer {
   virtual void start() = 0;
   // Seconds since start().
   virtual double stop() = 0;
+  // What timed the last region, when a timer can fall back to another clock.
+  virtual std::string last_source() const { return description(); }
 };
 
-// The timer for a backend by its name: the host's monotonic clock for "cpu". Throws Error for a
-// backend that has no timer yet.
-std::unique_ptr<RegionTimer> make_region_timer(const std::string& backend_name);
+// The host's monotonic clock (steady_clock).
+std::unique_ptr<RegionTimer> make_monotonic_timer();
 
 struct RepeatPolicy {
   int warmup = 1;

@@ -47,6 +47,7 @@ struct BenchCase {
   std::string config;                // the checkpoint case: the preset it palettizes with
   std::vector<std::string> tensors;  // the workload tensors the case reads
   std::string skip_reason;           // known before running: the backend will not do it
+  bool end_to_end = false;           // timed on the host clock whatever the backend (IO included)
   std::function<CaseOutcome(Backend&)> run;
 };
 
