@@ -202,6 +202,10 @@ void BatchSlot::plan_dp_workspace() {
       const std::size_t p = layout_.jobs[j].first_problem + b;
       const std::uint64_t points = point_counts[p];
       const std::size_t bytes = dp_workspace_bytes(points, job.lut_entries());
+      if (bytes > region) {  // cannot happen: the buffer holds the largest possible problem
+        throw Error("DP workspace of " + std::to_string(bytes) + " bytes for " + job.request->name +
+                    " exceeds the " + std::to_string(region) + " reserved");
+      }
       if (used + bytes > region) {  // the workspace is full: the next problems wait a launch
         dp_waves_.push_back(problem_ids_.size());
         used = 0;
