@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "host/cli/cli_input.hpp"
@@ -26,6 +27,7 @@ struct PalettizeOptions {
   std::uint64_t seed = 0;
   std::string report;
   std::string memory_budget;
+  std::string sensitivities;
   bool strict = false;
   bool quiet = false;
   bool force = false;
@@ -85,6 +87,11 @@ void run_palettize(const PalettizeOptions& options) {
     pipeline.memory_budget = parse_bytes(options.memory_budget);
   const Checkpoint checkpoint = Checkpoint::open(options.input);
   check_output(checkpoint, options.output, options.force);
+  std::optional<Checkpoint> sensitivities;
+  if (!options.sensitivities.empty()) {
+    sensitivities.emplace(Checkpoint::open(options.sensitivities));
+    pipeline.sensitivities = &*sensitivities;
+  }
   const std::vector<TensorInfo> tensors = tensor_infos(checkpoint);
   const Plan plan = resolve_plan(config, load_model_description(options.config, tensors), tensors);
   std::unique_ptr<Backend> backend = make_backend(options.backend, options.threads);
@@ -130,6 +137,9 @@ void add_palettize_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   command->add_option("--seed", options->seed, "seed of the vector path's k-means++");
   command->add_option("--report", options->report, "write a JSON report to this file");
+  command->add_option("--sensitivities", options->sensitivities,
+                      "safetensors checkpoint of per-element importances (e.g. accumulated "
+                      "squared gradients), one tensor per palettized tensor, same name and shape");
   command->add_option("--memory-budget", options->memory_budget,
                       "bytes of tensor data in flight, e.g. 2G (default: a quarter of free RAM)");
   command->add_flag("--strict", options->strict,

@@ -70,7 +70,25 @@ bool farther(const FarPoint& a, const FarPoint& b) {
   return a.distance > b.distance || (a.distance == b.distance && a.index < b.index);
 }
 
+struct Neighbour {
+  float distance;
+  std::uint32_t index;
+};
+
+// A point that changed cluster in the last assignment.
+struct Move {
+  std::uint32_t point;
+  std::uint8_t from;
+  std::uint8_t to;
+};
+
 // One run of Lloyd's algorithm from given centres. The state is reused across runs.
+//
+// The per-cluster sums are kept up to date by the moves of each assignment (applied in chunk
+// order) rather than recomputed: once the centres settle, an iteration touches only the points
+// whose bounds fail. When a bound fails, the search starts from the point's own centre and skips
+// every centre whose distance to it proves it cannot be the nearest or second nearest (triangle
+// inequality on the table of centre-to-centre distances).
 class LloydRun {
  public:
   LloydRun(const VectorPoints& points, const LloydOptions& options, const ChunkRunner& runner)
@@ -85,10 +103,17 @@ class LloydRun {
         lower_(points.n),
         shift_(k_),
         half_gap_(k_),
-        sums_(chunks_ * k_ * d_),
-        masses_(chunks_ * k_),
-        counts_(chunks_ * k_),
-        changed_(chunks_) {}
+        centre_distance_(k_ * k_),
+        neighbours_(k_ * k_),
+        chunk_sums_(chunks_ * k_ * d_),
+        chunk_masses_(chunks_ * k_),
+        chunk_counts_(chunks_ * k_),
+        moves_(chunks_) {
+    for (std::size_t a = 0; a < k_; ++a) {
+      for (std::size_t b = 0; b < k_; ++b)
+        neighbours_[a * k_ + b].index = static_cast<std::uint32_t>(b);
+    }
+  }
 
   void run(std::vector<float> centres, double tolerance) {
     centres_ = std::move(centres);
@@ -96,8 +121,7 @@ class LloydRun {
     bool first = true;
     bool converged = false;
     while (!converged && iterations_ < static_cast<std::size_t>(options_.max_iter)) {
-      assign_all(first);
-      const std::size_t changed = total_changed();
+      const std::size_t changed = assign_all(first);
       const double shift = update_centres();
       ++iterations_;
       converged = (!first && changed == 0) || shift <= tolerance;
@@ -117,52 +141,145 @@ class LloydRun {
  private:
   const float* centre(std::size_t c) const { return &centres_[c * d_]; }
 
-  // Assigns every point and accumulates each chunk's per-centre sums, masses and counts.
-  void assign_all(bool first) {
-    table_.assign(centres_.data(), k_, points_.d);
-    if (!first && options_.use_bounds)
-      compute_half_gaps();
-    runner_(chunks_, [&](std::size_t chunk) { assign_chunk(chunk, first); });
+  // Assigns every point and brings the cluster sums up to date; returns how many labels changed
+  // (all of them in the first assignment).
+  std::size_t assign_all(bool first) {
+    std::size_t changed = points_.n;
+    if (first) {
+      table_.assign(centres_.data(), k_, points_.d);
+      runner_(chunks_, [&](std::size_t chunk) { assign_chunk_fully(chunk); });
+      sum_chunk_partials();
+    } else {
+      if (options_.use_bounds)
+        compute_centre_distances();
+      else
+        table_.assign(centres_.data(), k_, points_.d);
+      runner_(chunks_, [&](std::size_t chunk) { reassign_chunk(chunk); });
+      changed = apply_moves();
+    }
     // The centres just used no longer move the bounds.
     std::fill(shift_.begin(), shift_.end(), 0.0f);
     max_shift_ = second_shift_ = 0.0f;
+    return changed;
   }
 
-  // Half the distance from each centre to its nearest other centre: a point closer than that to
-  // its own centre cannot be nearer to any other.
-  void compute_half_gaps() {
+  // Centre-to-centre distances, and half of each centre's distance to its nearest other centre:
+  // a point closer than that to its own centre cannot be nearer to any other.
+  void compute_centre_distances() {
     for (std::size_t a = 0; a < k_; ++a) {
-      float nearest = kInfinity;
-      for (std::size_t b = 0; b < k_; ++b) {
-        if (b != a)
-          nearest = std::min(nearest, squared_distance(centre(a), centre(b), points_.d));
+      centre_distance_[a * k_ + a] = 0.0f;
+      for (std::size_t b = a + 1; b < k_; ++b) {
+        const float distance = std::sqrt(squared_distance(centre(a), centre(b), points_.d));
+        centre_distance_[a * k_ + b] = distance;
+        centre_distance_[b * k_ + a] = distance;
       }
-      half_gap_[a] = 0.5f * std::sqrt(nearest);
+    }
+    for (std::size_t a = 0; a < k_; ++a) {
+      Neighbour* row = &neighbours_[a * k_];
+      for (std::size_t n = 0; n < k_; ++n)
+        row[n].distance = centre_distance_[a * k_ + row[n].index];
+      sort_neighbours(row);
+      half_gap_[a] = k_ > 1 ? 0.5f * row[1].distance : kInfinity;
     }
   }
 
-  void assign_chunk(std::size_t chunk, bool first) {
+  // Nearest first (the centre itself, at 0, leads), ties by index. An insertion sort: the order
+  // of the previous iteration is kept, and once the centres settle it is almost always still
+  // right, so this costs a pass over the row rather than a full sort.
+  void sort_neighbours(Neighbour* row) const {
+    auto before = [](const Neighbour& x, const Neighbour& y) {
+      return x.distance < y.distance || (x.distance == y.distance && x.index < y.index);
+    };
+    for (std::size_t n = 1; n < k_; ++n) {
+      const Neighbour item = row[n];
+      std::size_t m = n;
+      for (; m > 0 && before(item, row[m - 1]); --m)
+        row[m] = row[m - 1];
+      row[m] = item;
+    }
+  }
+
+  // The first assignment: every point scans every centre; each chunk sums its clusters.
+  void assign_chunk_fully(std::size_t chunk) {
     const auto [begin, end] = chunk_range(chunk, points_.n);
-    double* sums = &sums_[chunk * k_ * d_];
-    double* masses = &masses_[chunk * k_];
-    std::uint32_t* counts = &counts_[chunk * k_];
+    double* sums = &chunk_sums_[chunk * k_ * d_];
+    double* masses = &chunk_masses_[chunk * k_];
+    std::uint32_t* counts = &chunk_counts_[chunk * k_];
     std::fill(sums, sums + k_ * d_, 0.0);
     std::fill(masses, masses + k_, 0.0);
     std::fill(counts, counts + k_, 0u);
-    std::size_t changed = 0;
     for (std::size_t i = begin; i < end; ++i) {
       const float* x = points_.point(i);
-      const std::uint32_t previous = labels_[i];
-      const std::uint32_t label =
-          first || !options_.use_bounds ? search(i, x) : search_if_needed(i, x);
-      changed += first || label != previous ? 1 : 0;
+      const std::uint32_t label = search(i, x);
       const double w = points_.weight(i);
       for (std::size_t j = 0; j < d_; ++j)
         sums[label * d_ + j] += w * x[j];
       masses[label] += w;
       ++counts[label];
     }
-    changed_[chunk] = changed;
+  }
+
+  void sum_chunk_partials() {
+    sums_.assign(k_ * d_, 0.0);
+    masses_.assign(k_, 0.0);
+    counts_.assign(k_, 0);
+    for (std::size_t chunk = 0; chunk < chunks_; ++chunk) {
+      for (std::size_t i = 0; i < k_ * d_; ++i)
+        sums_[i] += chunk_sums_[chunk * k_ * d_ + i];
+      for (std::size_t c = 0; c < k_; ++c) {
+        masses_[c] += chunk_masses_[chunk * k_ + c];
+        counts_[c] += chunk_counts_[chunk * k_ + c];
+      }
+    }
+  }
+
+  // Later assignments: each chunk records the points that changed cluster.
+  void reassign_chunk(std::size_t chunk) {
+    const auto [begin, end] = chunk_range(chunk, points_.n);
+    std::vector<Move>& moves = moves_[chunk];
+    moves.clear();
+    for (std::size_t i = begin; i < end; ++i) {
+      const float* x = points_.point(i);
+      const std::uint32_t previous = labels_[i];
+      const std::uint32_t label = options_.use_bounds ? search_if_needed(i, x) : search(i, x);
+      if (label != previous) {
+        moves.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint8_t>(previous),
+                         static_cast<std::uint8_t>(label)});
+      }
+    }
+  }
+
+  // The moves, in chunk order, applied to the cluster sums.
+  std::size_t apply_moves() {
+    std::size_t changed = 0;
+    for (const std::vector<Move>& moves : moves_) {
+      changed += moves.size();
+      for (const Move& move : moves)
+        transfer(move.point, move.from, move.to);
+    }
+    for (std::size_t c = 0; c < k_; ++c) {
+      if (counts_[c] == 0)  // no rounding residue in an empty cluster
+        clear_cluster(c);
+    }
+    return changed;
+  }
+
+  void transfer(std::size_t point, std::size_t from, std::size_t to) {
+    const float* x = points_.point(point);
+    const double w = points_.weight(point);
+    for (std::size_t j = 0; j < d_; ++j) {
+      sums_[from * d_ + j] -= w * x[j];
+      sums_[to * d_ + j] += w * x[j];
+    }
+    masses_[from] -= w;
+    masses_[to] += w;
+    --counts_[from];
+    ++counts_[to];
+  }
+
+  void clear_cluster(std::size_t c) {
+    std::fill(&sums_[c * d_], &sums_[c * d_] + d_, 0.0);
+    masses_[c] = 0.0;
   }
 
   std::uint32_t search(std::size_t i, const float* x) {
@@ -184,76 +301,79 @@ class LloydRun {
     lower_[i] = lower;
     if (upper <= bound)
       return label;
-    upper = std::sqrt(squared_distance(x, centre(label), points_.d));
+    const float own = squared_distance(x, centre(label), points_.d);
+    upper = std::sqrt(own);
     upper_[i] = upper;
     if (upper <= bound)
       return label;
-    return search(i, x);
+    return search_from(i, x, label, own, upper);
   }
 
-  std::size_t total_changed() const {
-    std::size_t total = 0;
-    for (std::size_t changed : changed_)
-      total += changed;
-    return total;
-  }
-
-  // Chunk partials summed in chunk order.
-  void reduce(std::vector<double>& sums, std::vector<double>& masses,
-              std::vector<std::uint64_t>& counts) const {
-    sums.assign(k_ * d_, 0.0);
-    masses.assign(k_, 0.0);
-    counts.assign(k_, 0);
-    for (std::size_t chunk = 0; chunk < chunks_; ++chunk) {
-      for (std::size_t i = 0; i < k_ * d_; ++i)
-        sums[i] += sums_[chunk * k_ * d_ + i];
-      for (std::size_t c = 0; c < k_; ++c) {
-        masses[c] += masses_[chunk * k_ + c];
-        counts[c] += counts_[chunk * k_ + c];
+  // The nearest and second-nearest centres of a point whose own centre `from` lies at squared
+  // distance `own` (distance `radius`). A centre b is at least |b − from| − radius away, so once
+  // that is no less than the second-best distance found, b — and every centre farther from
+  // `from` — can be neither: the scan over `from`'s neighbours, nearest first, stops there. Ties
+  // go to the lowest index, as in the full search.
+  std::uint32_t search_from(std::size_t i, const float* x, std::uint32_t from, float own,
+                            float radius) {
+    std::uint32_t best = from;
+    float best_squared = own;
+    float second_squared = kInfinity;
+    float second = kInfinity;
+    const Neighbour* row = &neighbours_[from * k_];
+    for (std::size_t n = 1; n < k_; ++n) {
+      if (row[n].distance - radius >= second)
+        break;
+      const std::uint32_t b = row[n].index;
+      const float squared = squared_distance(x, centre(b), points_.d);
+      if (squared < best_squared || (squared == best_squared && b < best)) {
+        second_squared = best_squared;
+        best_squared = squared;
+        best = b;
+        second = std::sqrt(second_squared);
+      } else if (squared < second_squared) {
+        second_squared = squared;
+        second = std::sqrt(second_squared);
       }
     }
+    labels_[i] = static_cast<std::uint8_t>(best);
+    upper_[i] = std::sqrt(best_squared);
+    lower_[i] = second;
+    return best;
   }
 
   // New centres from the sums; an empty cluster takes one of the points farthest from their
-  // centres, which leaves its old cluster. Returns Σ ‖shift‖² and records the shifts for the
-  // bounds.
+  // centres. Returns Σ ‖shift‖² and records the shifts for the bounds.
   double update_centres() {
-    std::vector<double> sums;
-    std::vector<double> masses;
-    std::vector<std::uint64_t> counts;
-    reduce(sums, masses, counts);
-    std::vector<float> next = centres_;
     std::vector<std::size_t> empty;
     for (std::size_t c = 0; c < k_; ++c) {
-      if (counts[c] == 0)
+      if (counts_[c] == 0)
         empty.push_back(c);
     }
     if (!empty.empty())
-      relocate(empty, sums, masses, counts, next);
+      relocate(empty);
+    std::vector<float> next = centres_;
     for (std::size_t c = 0; c < k_; ++c) {
-      if (counts[c] == 0)
-        continue;  // a relocated centre, or a donor left empty: keep what `next` holds
+      if (counts_[c] == 0)
+        continue;  // a donor left empty keeps its centre
       for (std::size_t j = 0; j < d_; ++j)
-        next[c * d_ + j] = static_cast<float>(sums[c * d_ + j] / masses[c]);
+        next[c * d_ + j] = static_cast<float>(sums_[c * d_ + j] / masses_[c]);
     }
     return record_shifts(next);
   }
 
-  void relocate(const std::vector<std::size_t>& empty, std::vector<double>& sums,
-                std::vector<double>& masses, std::vector<std::uint64_t>& counts,
-                std::vector<float>& next) const {
+  // Each empty cluster takes one of the points farthest from their centres; the point changes
+  // cluster now, and its bounds are reset so that the next assignment searches it.
+  void relocate(const std::vector<std::size_t>& empty) {
     const std::vector<FarPoint> far = farthest_points(empty.size());
     for (std::size_t e = 0; e < empty.size() && e < far.size(); ++e) {
       const std::size_t p = far[e].index;
-      const std::size_t donor = labels_[p];
-      const double w = points_.weight(p);
-      const float* x = points_.point(p);
-      for (std::size_t j = 0; j < d_; ++j) {
-        sums[donor * d_ + j] -= w * x[j];
-        next[empty[e] * d_ + j] = x[j];
-      }
-      masses[donor] -= w;
-      --counts[donor];
+      transfer(p, labels_[p], empty[e]);
+      if (counts_[labels_[p]] == 0)
+        clear_cluster(labels_[p]);
+      labels_[p] = static_cast<std::uint8_t>(empty[e]);
+      upper_[p] = 0.0f;
+      lower_[p] = 0.0f;
     }
   }
 
@@ -301,15 +421,11 @@ class LloydRun {
   }
 
   void set_centres_to_means() {
-    std::vector<double> sums;
-    std::vector<double> masses;
-    std::vector<std::uint64_t> counts;
-    reduce(sums, masses, counts);
     for (std::size_t c = 0; c < k_; ++c) {
-      if (counts[c] == 0)
+      if (counts_[c] == 0)
         continue;
       for (std::size_t j = 0; j < d_; ++j)
-        centres_[c * d_ + j] = static_cast<float>(sums[c * d_ + j] / masses[c]);
+        centres_[c * d_ + j] = static_cast<float>(sums_[c * d_ + j] / masses_[c]);
     }
   }
 
@@ -345,17 +461,22 @@ class LloydRun {
   CentroidTable table_;
   std::vector<float> centres_;
   std::vector<std::uint8_t> labels_;
-  std::vector<float> upper_;     // ≥ distance to the own centre
-  std::vector<float> lower_;     // ≤ distance to every other centre
-  std::vector<float> shift_;     // how far each centre moved since the bounds were last moved
-  float max_shift_ = 0.0f;       // the largest shift ...
-  float second_shift_ = 0.0f;    // ... the second largest ...
-  std::uint32_t max_shift_index_ = 0;  // ... and whose the largest is
+  std::vector<float> upper_;  // ≥ distance to the own centre
+  std::vector<float> lower_;  // ≤ distance to every other centre
+  std::vector<float> shift_;  // how far each centre moved since the bounds were last moved
+  float max_shift_ = 0.0f;    // the largest shift, the second largest, and whose the largest is
+  float second_shift_ = 0.0f;
+  std::uint32_t max_shift_index_ = 0;
   std::vector<float> half_gap_;
-  std::vector<double> sums_;            // [chunk][centre][dim]
-  std::vector<double> masses_;          // [chunk][centre]
-  std::vector<std::uint32_t> counts_;   // [chunk][centre]
-  std::vector<std::size_t> changed_;    // [chunk]: labels changed in the last assignment
+  std::vector<float> centre_distance_;       // [centre][centre]
+  std::vector<Neighbour> neighbours_;        // [centre][rank]: the centres by distance
+  std::vector<double> sums_;                 // [centre][dim]: Σ w·x of each cluster
+  std::vector<double> masses_;               // [centre]: Σ w
+  std::vector<std::uint64_t> counts_;        // [centre]: points
+  std::vector<double> chunk_sums_;           // the first assignment's partials, per chunk
+  std::vector<double> chunk_masses_;
+  std::vector<std::uint32_t> chunk_counts_;
+  std::vector<std::vector<Move>> moves_;     // [chunk]
   double inertia_ = 0.0;
   std::size_t iterations_ = 0;
 };

@@ -8,11 +8,13 @@
 //
 // Hamerly's bounds skip most distance computations once the centres settle: per point an upper
 // bound on the distance to its centre and a lower bound on the distance to any other; a point is
-// only searched when the bounds cannot prove its centre is still the nearest. The assignment is
-// the same as a full search.
+// only searched when the bounds cannot prove its centre is still the nearest, and that search
+// skips the centres the triangle inequality rules out. The assignment is that of a full search
+// (up to exact ties between float32 distances).
 //
-// Points are processed in fixed chunks whose partial sums are combined in chunk order: the result
-// depends on the data, the options and the seed only — not on threads or scheduling.
+// Points are processed in fixed chunks; the first assignment's partial sums are combined in chunk
+// order, and later ones move points between the cluster sums in chunk order. The result depends
+// on the data, the options and the seed only — not on threads or scheduling.
 #pragma once
 
 #include <cstddef>
