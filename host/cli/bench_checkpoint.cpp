@@ -64,9 +64,7 @@ void write_llama_checkpoint(const fs::path& path, const LlamaShape& shape, std::
   SafetensorsWriter writer(path, tensors, {{"format", "pt"}});
   std::uint64_t stream = 100;
   for (const OutputTensor& tensor : tensors) {
-    std::uint64_t numel = 1;
-    for (std::int64_t dim : tensor.shape)
-      numel *= static_cast<std::uint64_t>(dim);
+    const std::uint64_t numel = element_count(tensor.shape);
     std::vector<std::uint8_t> bytes;
     if (tensor.shape.size() == 1) {
       bytes.resize(numel * 2);
@@ -127,10 +125,7 @@ CaseOutcome outcome_of(const PipelineReport& report) {
     if (tensor.status != TensorStatus::Palettized)
       continue;
     ++outcome.palettized;
-    std::uint64_t numel = 1;
-    for (std::int64_t dim : tensor.shape)
-      numel *= static_cast<std::uint64_t>(dim);
-    outcome.weights += numel;
+    outcome.weights += element_count(tensor.shape);
     outcome.sse += tensor.sse;
     // The report gives rel_error = sqrt(sse / ΣW²), which recovers ΣW² (not for an exact tensor).
     if (tensor.rel_error > 0)

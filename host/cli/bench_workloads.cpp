@@ -26,13 +26,6 @@ std::string shape_text(const Shape& shape) {
   return text;
 }
 
-std::uint64_t numel_of(const Shape& shape) {
-  std::uint64_t numel = 1;
-  for (std::int64_t dim : shape)
-    numel *= static_cast<std::uint64_t>(dim);
-  return numel;
-}
-
 std::string spec_text(const PalettizationSpec& spec, bool fast_mode) {
   std::ostringstream text;
   if (spec.cluster_dim > 1)
@@ -78,7 +71,7 @@ BenchCase single_tensor_case(const BenchTensor& tensor, std::string name,
 }
 
 std::vector<float> as_float32(const BenchTensor& tensor) {
-  const std::uint64_t numel = numel_of(tensor.shape);
+  const std::uint64_t numel = element_count(tensor.shape);
   std::vector<float> values(numel);
   const std::uint8_t* data = tensor.bytes.data();
   for (std::uint64_t i = 0; i < numel; ++i) {
@@ -154,7 +147,7 @@ BenchTensor workload_tensor(const WorkloadOptions& options, const std::string& w
   source = "generated: Student-t (4 degrees of freedom) scaled to std 0.02, seed " +
            std::to_string(options.seed);
   std::vector<std::uint8_t> bytes =
-      llm_like_tensor(dtype, numel_of(shape), options.seed, stream, options.threads);
+      llm_like_tensor(dtype, element_count(shape), options.seed, stream, options.threads);
   return {"weight", dtype, std::move(shape), std::move(bytes)};
 }
 
@@ -260,6 +253,13 @@ Workload make_workload(const std::string& name, const WorkloadOptions& options) 
   if (name == "checkpoint")
     return checkpoint_workload(options);
   throw ConfigError("unknown workload \"" + name + "\"");
+}
+
+std::uint64_t element_count(const std::vector<std::int64_t>& shape) {
+  std::uint64_t count = 1;
+  for (std::int64_t dim : shape)
+    count *= static_cast<std::uint64_t>(dim);
+  return count;
 }
 
 BenchCase tensor_case(std::string name, std::string description,

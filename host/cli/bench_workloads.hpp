@@ -79,6 +79,9 @@ std::vector<std::string> select_workloads(const std::vector<std::string>& reques
 // unknown name, InputError for an --input that has no tensor the workload can use.
 Workload make_workload(const std::string& name, const WorkloadOptions& options);
 
+// The number of elements of a shape.
+std::uint64_t element_count(const std::vector<std::int64_t>& shape);
+
 // A case that runs `requests` as one batch (each request's view points into the workload's
 // tensors) and sums their results.
 BenchCase tensor_case(std::string name, std::string description,
