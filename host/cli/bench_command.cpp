@@ -15,6 +15,7 @@
 #include "host/cli/machine_info.hpp"
 #include "host/cli/memory_bandwidth.hpp"
 #include "host/cli/peak_memory.hpp"
+#include "kmlut/atomic_file.hpp"
 #include "kmlut/error.hpp"
 
 namespace kmlut::cli {
@@ -34,6 +35,7 @@ struct BenchOptions {
   std::string scratch;
   std::uint64_t seed = 0;
   bool json = false;
+  std::string report;
   bool quiet = false;
 };
 
@@ -167,8 +169,11 @@ void run_bench(const BenchOptions& options) {
     report.workloads.push_back(std::move(result));
   }
   report.peak_memory_method = meter.method();
+  const std::string document = bench_json(report).dump(2) + "\n";
+  if (!options.report.empty())
+    write_file_atomically(options.report, document);
   if (options.json)
-    std::cout << bench_json(report).dump(2) << '\n';
+    std::cout << document;
   else
     print_bench_table(report, std::cout);
 }
@@ -210,6 +215,8 @@ void add_bench_command(CLI::App& app) {
                       "where the checkpoint workload writes (default: $TMPDIR or /tmp)");
   command->add_option("--seed", options->seed, "seed of the generated data (default 0)");
   command->add_flag("--json", options->json, "print the results as JSON");
+  command->add_option("--report", options->report,
+                      "also write the JSON document to this file (with the table on stdout)");
   command->add_flag("--quiet", options->quiet, "no progress on stderr");
   command->callback([options, repeat, warmup] {
     BenchOptions effective = *options;

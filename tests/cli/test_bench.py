@@ -57,11 +57,15 @@ def safetensors_header(path):
 
 def test_group16_quick_json(work):
     data = os.path.join(work, "data")
-    code, out, err = run("--workload", "scalar-group16", "--quick", "--json", "--save-data", data)
+    report = os.path.join(work, "report.json")
+    code, out, err = run("--workload", "scalar-group16", "--quick", "--json", "--save-data", data,
+                         "--report", report)
     check(code == 0, f"bench --quick --json exits 0 (got {code}: {err})")
     if code != 0:
         return None
     document = json.loads(out)
+    with open(report) as f:
+        check(json.load(f) == document, "--report writes the document --json prints")
     fields = documented_fields()
     for title in ("document", "workload", "case", "memory_bandwidth"):
         check(title in fields and fields[title], f"docs/benchmarks.md documents the {title} fields")
