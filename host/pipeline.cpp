@@ -328,6 +328,7 @@ class CheckpointPalettizer {
         options_.sensitivities->release(*selected.sensitivity);
       TensorReport& row = report_.tensors[selected.report];
       row.num_luts = result.num_luts;
+      row.lloyd_iterations = result.lloyd_iterations;
       row.sse = result.sse;
       row.rel_error =
           result.weight_sq_norm > 0 ? std::sqrt(result.sse / result.weight_sq_norm) : 0.0;

@@ -53,6 +53,7 @@ Json tensor_entry(const TensorReport& tensor) {
   entry["num_luts"] = done ? Json(tensor.num_luts) : Json();
   entry["sse"] = done ? number(tensor.sse) : Json();
   entry["rel_error"] = done ? number(tensor.rel_error) : Json();
+  entry["lloyd_iterations"] = done ? Json(tensor.lloyd_iterations) : Json();
   entry["seconds"] = done ? number(tensor.seconds) : Json();
   return entry;
 }
