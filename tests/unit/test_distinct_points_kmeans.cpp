@@ -191,7 +191,7 @@ Problem symmetric(std::size_t n, unsigned seed) {
   Problem problem;
   for (std::size_t i = 0; i < n; ++i) {
     problem.x.push_back(static_cast<double>(i) + (i % 2 == 0 ? 0.0 : 0.5));
-    problem.w.push_back(i < n / 2 ? count(rng) : problem.w[n - 1 - i]);
+    problem.w.push_back(n - 1 - i >= i ? count(rng) : problem.w[n - 1 - i]);
   }
   return problem;
 }
