@@ -76,9 +76,8 @@ NearestTwo search(const float* columns, const float* penalty, std::size_t groups
 using SearchFunction = NearestTwo (*)(const float*, const float*, std::size_t, const float*);
 
 SearchFunction search_for(int d) {
-  static constexpr SearchFunction kByDim[kMaxVectorDim] = {search<1>, search<2>, search<3>,
-                                                           search<4>, search<5>, search<6>,
-                                                           search<7>, search<8>};
+  static constexpr SearchFunction kByDim[kMaxVectorDim] = {
+      search<1>, search<2>, search<3>, search<4>, search<5>, search<6>, search<7>, search<8>};
   return kByDim[d - 1];
 }
 

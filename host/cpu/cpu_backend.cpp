@@ -239,9 +239,8 @@ void quantize_block_lut(PreparedJob& job, std::size_t block) {
   std::vector<float> values(entries);
   for (std::size_t e = 0; e < entries; ++e)
     values[e] = static_cast<float>(Tag::Format::to_double(lut[e]));
-  const numeric::LutQuantization q =
-      numeric::lut_quantization(values.data(), entries, qspec.dtype == LutDType::Int8,
-                                qspec.qscheme == QScheme::Symmetric);
+  const numeric::LutQuantization q = numeric::lut_quantization(
+      values.data(), entries, qspec.dtype == LutDType::Int8, qspec.qscheme == QScheme::Symmetric);
   for (std::size_t e = 0; e < entries; ++e) {
     const int code = numeric::quantize_lut_entry(values[e], q);
     job.lut_codes[block * entries + e] = static_cast<std::uint8_t>(code);  // int8: two's complement
@@ -317,9 +316,8 @@ class CpuBackend final : public Backend {
 
  private:
   static bool is_split(const PreparedJob& job, std::size_t block) {
-    return job.vector &&
-           job.vector_layout.blocks[block].vectors(job.request->spec.cluster_dim) >=
-               kSplitBlockVectors;
+    return job.vector && job.vector_layout.blocks[block].vectors(job.request->spec.cluster_dim) >=
+                             kSplitBlockVectors;
   }
 
   void prepare(const PalettizeRequest& request, PreparedJob& job) {
@@ -447,8 +445,8 @@ class CpuBackend final : public Backend {
         std::accumulate(job.block_sq_norm.begin(), job.block_sq_norm.end(), 0.0);
     result.unique_path_blocks =
         static_cast<std::size_t>(std::count(job.block_unique.begin(), job.block_unique.end(), 1));
-    result.lloyd_iterations = std::accumulate(job.block_iterations.begin(),
-                                              job.block_iterations.end(), std::size_t{0});
+    result.lloyd_iterations =
+        std::accumulate(job.block_iterations.begin(), job.block_iterations.end(), std::size_t{0});
     pack_indices(result, request.spec.n_bits);
     if (request.spec.lut_qspec) {
       result.lut_dtype = request.spec.lut_qspec->dtype == LutDType::Int8 ? DType::I8 : DType::U8;

@@ -468,15 +468,15 @@ class LloydRun {
   float second_shift_ = 0.0f;
   std::uint32_t max_shift_index_ = 0;
   std::vector<float> half_gap_;
-  std::vector<float> centre_distance_;       // [centre][centre]
-  std::vector<Neighbour> neighbours_;        // [centre][rank]: the centres by distance
-  std::vector<double> sums_;                 // [centre][dim]: Σ w·x of each cluster
-  std::vector<double> masses_;               // [centre]: Σ w
-  std::vector<std::uint64_t> counts_;        // [centre]: points
-  std::vector<double> chunk_sums_;           // the first assignment's partials, per chunk
+  std::vector<float> centre_distance_;  // [centre][centre]
+  std::vector<Neighbour> neighbours_;   // [centre][rank]: the centres by distance
+  std::vector<double> sums_;            // [centre][dim]: Σ w·x of each cluster
+  std::vector<double> masses_;          // [centre]: Σ w
+  std::vector<std::uint64_t> counts_;   // [centre]: points
+  std::vector<double> chunk_sums_;      // the first assignment's partials, per chunk
   std::vector<double> chunk_masses_;
   std::vector<std::uint32_t> chunk_counts_;
-  std::vector<std::vector<Move>> moves_;     // [chunk]
+  std::vector<std::vector<Move>> moves_;  // [chunk]
   double inertia_ = 0.0;
   std::size_t iterations_ = 0;
 };

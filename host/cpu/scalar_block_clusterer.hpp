@@ -69,11 +69,11 @@ class ScalarBlockClusterer {
   KMeans1DSolution solution_;
   std::vector<double> points_;
   std::vector<double> weights_;
-  std::vector<double> sorted_;     // all-values path: every value of the block, sorted
+  std::vector<double> sorted_;          // all-values path: every value of the block, sorted
   std::vector<double> sorted_weights_;  // ... and their sensitivities, with sensitivities
   std::vector<std::uint64_t> order_;    // ... the element order sorting them
-  std::vector<std::size_t> ends_;  // all-values path: cluster ends over `sorted_`
-  std::vector<double> upper_;      // all-values path: the largest value of each cluster
+  std::vector<std::size_t> ends_;       // all-values path: cluster ends over `sorted_`
+  std::vector<double> upper_;           // all-values path: the largest value of each cluster
 };
 
 }  // namespace kmlut::cpu

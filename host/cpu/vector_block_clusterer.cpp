@@ -18,8 +18,7 @@ VectorBlockOutcome VectorBlockClusterer::cluster(const VectorBlockTask& task,
   options.k = std::min<std::size_t>(points.n, std::size_t{1} << task.n_bits);
   options.seed = task.seed;
   const LloydFit fit = fit_lloyd_kmeans(points, options, runner);
-  with_weight_format(task.dtype,
-                     [&](auto tag) { write_lut<decltype(tag)>(task, fit, options.k); });
+  with_weight_format(task.dtype, [&](auto tag) { write_lut<decltype(tag)>(task, fit, options.k); });
   write_indices(task, fit);
   return {fit.iterations};
 }

@@ -44,7 +44,7 @@ struct TensorReport {
   double sse = 0.0;
   double rel_error = 0.0;
   std::size_t lloyd_iterations = 0;  // vector path: Lloyd iterations over all blocks and runs
-  double seconds = 0.0;  // clustering time of the batch, shared out by tensor size
+  double seconds = 0.0;              // clustering time of the batch, shared out by tensor size
 };
 
 struct PipelineReport {

@@ -10,8 +10,7 @@ namespace kmlut::testing_support {
 
 // `descr` is numpy's type string: "<f2", "<f4", "<f8".
 inline void write_npy(const std::string& path, const std::string& descr,
-                      const std::vector<std::int64_t>& shape, const void* data,
-                      std::size_t bytes) {
+                      const std::vector<std::int64_t>& shape, const void* data, std::size_t bytes) {
   std::string dims;
   for (auto d : shape)
     dims += std::to_string(d) + ", ";

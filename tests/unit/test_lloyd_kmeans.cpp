@@ -69,8 +69,9 @@ double inertia_of(const Dataset& data, const LloydFit& fit) {
   for (std::size_t i = 0; i < data.n; ++i) {
     double squared = 0.0;
     for (int j = 0; j < data.d; ++j) {
-      const double diff = double{data.points[i * data.d + j]} -
-                          double{fit.centroids[fit.labels[i] * static_cast<std::size_t>(data.d) + j]};
+      const double diff =
+          double{data.points[i * data.d + j]} -
+          double{fit.centroids[fit.labels[i] * static_cast<std::size_t>(data.d) + j]};
       squared += diff * diff;
     }
     total += (data.weights.empty() ? 1.0 : data.weights[i]) * squared;
@@ -120,9 +121,8 @@ nlohmann::json run_sklearn(const std::vector<QualityCase>& cases, const std::str
     nlohmann::json w;
     if (!data.weights.empty()) {
       w = directory + "/w" + std::to_string(i) + ".npy";
-      testing_support::write_npy(w.get<std::string>(), "<f8",
-                                 {static_cast<std::int64_t>(data.n)}, data.weights.data(),
-                                 data.weights.size() * sizeof(double));
+      testing_support::write_npy(w.get<std::string>(), "<f8", {static_cast<std::int64_t>(data.n)},
+                                 data.weights.data(), data.weights.size() * sizeof(double));
     }
     input["cases"].push_back({{"points", x}, {"weights", w}, {"k", cases[i].k}});
   }

@@ -98,8 +98,8 @@ void add_sensitivity_cases(std::vector<ParityCase>& cases, unsigned& seed) {
         c.request.sensitivity = c.sensitivity.view();
         c.request.spec.n_bits = n_bits;
         c.request.enable_fast_kmeans_mode = variant == 0;
-        c.request.spec.granularity = variant == 2 ? Granularity::per_grouped_channel(0, 16)
-                                                  : Granularity::per_tensor();
+        c.request.spec.granularity =
+            variant == 2 ? Granularity::per_grouped_channel(0, 16) : Granularity::per_tensor();
         c.label = "sensitivity, data " + std::to_string(static_cast<int>(kind)) + ", " +
                   std::to_string(n_bits) + " bits, " + std::string(dtype_name(dtype)) +
                   (c.request.enable_fast_kmeans_mode ? " fast" : " exact");

@@ -61,9 +61,9 @@ std::vector<double> reconstruct(const PalettizeRequest& request, const Palettize
       double value =
           element_value(result.lut_dtype, result.lut.data(), (table * entries + index) * d + r % d);
       if (!result.scale.empty()) {
-        value = testing_support::round_to(request.weight.dtype,
-                                          value * element_value(request.weight.dtype,
-                                                                result.scale.data(), r));
+        value = testing_support::round_to(
+            request.weight.dtype,
+            value * element_value(request.weight.dtype, result.scale.data(), r));
       }
       out[r * cols + c] = value;
     }
@@ -96,9 +96,8 @@ TEST(VectorPalettizer, FewVectorsAreReproducedExactlyInEveryGranularity) {
   for (const Case& c : cases) {
     for (DType dtype : {DType::F16, DType::F32, DType::BF16}) {
       SCOPED_TRACE(std::string(dtype_name(dtype)) + " d " + std::to_string(c.d));
-      const OwnedTensor weight =
-          make_tensor(dtype, c.shape, student_t(static_cast<std::size_t>(c.shape[0] * c.shape[1]),
-                                                seed++));
+      const OwnedTensor weight = make_tensor(
+          dtype, c.shape, student_t(static_cast<std::size_t>(c.shape[0] * c.shape[1]), seed++));
       const PalettizeRequest request = vector_request(weight, c.d, 4, c.granularity);
       const PalettizeResult result = backend->run(request);
       ASSERT_TRUE(result.palettized) << result.skip_reason;
@@ -172,10 +171,9 @@ TEST(VectorPalettizer, SkipsWhatDoesNotFitWithAReason) {
   const OwnedTensor weight = make_tensor(DType::F32, {10, 6}, student_t(60, 9));
   EXPECT_THAT(backend->run(vector_request(weight, 4, 4)).skip_reason,
               HasSubstr("cluster_dim 4 does not divide dimension 0 (10)"));
-  EXPECT_THAT(
-      backend->run(vector_request(weight, 3, 4, Granularity::per_grouped_channel(0, 5)))
-          .skip_reason,
-      HasSubstr("cluster_dim 3 does not divide group_size (5)"));
+  EXPECT_THAT(backend->run(vector_request(weight, 3, 4, Granularity::per_grouped_channel(0, 5)))
+                  .skip_reason,
+              HasSubstr("cluster_dim 3 does not divide group_size (5)"));
   const OwnedTensor conv = make_tensor(DType::F32, {8, 4, 3, 3}, student_t(288, 10));
   PalettizeRequest conv_request =
       vector_request(conv, 2, 4, Granularity::per_grouped_channel(1, 2));
@@ -219,8 +217,8 @@ TEST(LutQuantization, RoundTripStaysWithinHalfAStep) {
                                ? static_cast<std::int8_t>(result.lut_zero_point[t])
                                : result.lut_zero_point[t];
           for (std::size_t e = t * per_lut; e < (t + 1) * per_lut; ++e) {
-            const int code = dtype == LutDType::Int8 ? static_cast<std::int8_t>(result.lut[e])
-                                                     : result.lut[e];
+            const int code =
+                dtype == LutDType::Int8 ? static_cast<std::int8_t>(result.lut[e]) : result.lut[e];
             const double entry = element_value(DType::F32, reference.lut.data(), e);
             const double dequantized = static_cast<double>(static_cast<float>(code - zero) * scale);
             // Half a step, plus the float32 roundings of x / scale and of (q − z) · scale.

@@ -4,8 +4,8 @@
 // same formula.
 //
 //   symmetric:  scale = max|x| / 127.5; zero point 0 (int8) or 128 (uint8)
-//   asymmetric: scale = (max(x, 0) − min(x, 0)) / 255; zero point = q_min − round(min(x, 0) / scale)
-//   q = clamp(round_half_even(x / scale) + zero_point, q_min, q_max)
+//   asymmetric: scale = (max(x, 0) − min(x, 0)) / 255; zero point = q_min − round(min(x, 0) /
+//   scale) q = clamp(round_half_even(x / scale) + zero_point, q_min, q_max)
 //
 // A LUT whose range is 0 gets scale 1. Every code lies within scale / 2 of its entry, except that
 // symmetric quantization clamps +max|x| (127.5 steps) to 127 steps: also within scale / 2.
