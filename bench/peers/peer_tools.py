@@ -307,7 +307,7 @@ def run_coremltools(problem, spec, threads, cap, exact_blocks):
     probe_rows = max(unit, (rows // 8) // unit * unit)
     note = (f"palettize_weights(mode=kmeans), 1 worker process (its default), sklearn inside "
             f"limited to {threads} threads; ct.convert not timed")
-    if weight.size > (1 << 22) and probe_rows < rows:
+    if probe_rows < rows:
         seconds, dense = coremltools_once(np.ascontiguousarray(weight[:probe_rows]), spec, threads)
         predicted = seconds * rows / probe_rows
         if predicted > cap:
