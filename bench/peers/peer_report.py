@@ -65,6 +65,41 @@ def markdown_table(cases):
     return "\n".join(lines)
 
 
+def short(value):
+    """Three significant digits below 100, whole numbers with separators above."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def summary_cell(row):
+    """'12.5 s (E) · 32× · 1.000 (S)': seconds, kmlut's speed-up, SSE / optimum."""
+    if not row.get("seconds"):
+        status = row.get("status", "n/a")
+        return "n/a (1-D only)" if status.startswith("not applicable") else status
+    parts = [f"{short(row['seconds'])} s" + (" (E)" if row.get("extrapolated") else "")]
+    if row.get("kmlut_speedup"):
+        parts.append(f"{short(row['kmlut_speedup'])}×")
+    ratio = row.get("sse_ratio")
+    if ratio is not None:
+        parts.append(f"{ratio:.3f}" + (" (S)" if row.get("sse_scope") else "") +
+                     (" (F)" if row.get("subsample_fit") else ""))
+    return " · ".join(parts)
+
+
+def summary_table(cases):
+    """One row per case, one column per tool."""
+    tools = []
+    for case in cases:
+        for row in case["rows"]:
+            if row["tool"] not in tools:
+                tools.append(row["tool"])
+    lines = ["| case | " + " | ".join(tools) + " |", "|" + "---|" * (len(tools) + 1)]
+    for case in cases:
+        by_tool = {row["tool"]: row for row in case["rows"]}
+        cells = [summary_cell(by_tool[t]) if t in by_tool else "" for t in tools]
+        lines.append(f"| {case['workload']} {case['case']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def markdown_report(results):
     machine = results["machine"]
     versions = ", ".join(f"{k} {v}" for k, v in machine["versions"].items() if v)
@@ -85,6 +120,12 @@ def markdown_report(results):
     if missing:
         lines.append("- not installed: " + "; ".join(missing))
     lines += [
+        "",
+        "Summary: seconds · how many times slower than kmlut · SSE / optimum.",
+        "",
+        summary_table(results["cases"]),
+        "",
+        "Every row:",
         "",
         markdown_table(results["cases"]),
         "",
@@ -122,9 +163,10 @@ def write_plot(sweep, path, title):
     axes.set_yscale("log")
     axes.set_xlabel("weights in the tensor")
     axes.set_ylabel("weights palettized per second")
-    axes.set_title(title, fontsize=10)
+    axes.set_title(title + "\nfilled: measured on the whole tensor; hollow: extrapolated from a part",
+                   fontsize=9)
     axes.grid(True, which="both", alpha=0.3)
-    axes.legend(fontsize=8)
+    axes.legend(fontsize=8, loc="center right")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

@@ -140,8 +140,8 @@ void run_bench(const BenchOptions& options) {
   report.date = utc_now();
   report.backend = bench.backend->name();
   report.threads = resolved_threads(options.threads);
-  report.device =
-      report.backend + ": " + cpu_model() + ", " + std::to_string(report.threads) + " threads";
+  report.device = report.backend + ": " + cpu_model() + ", " + std::to_string(report.threads) +
+                  (report.threads == 1 ? " thread" : " threads");
   report.timer = bench.batch_timer->description();
   report.quick = options.quick;
   report.policy = policy;

@@ -162,7 +162,8 @@ void print_bench_table(const BenchReport& report, std::ostream& out) {
       << "memory floor: single-pass read at "
       << printf_text("%.1f", report.bandwidth.bytes_per_second / 1e9) << " GB/s ("
       << format_bytes(report.bandwidth.probe_bytes) << ", " << report.bandwidth.threads
-      << " threads, best of " << report.bandwidth.passes << ")\n\n";
+      << (report.bandwidth.threads == 1 ? " thread" : " threads") << ", best of "
+      << report.bandwidth.passes << ")\n\n";
   TextTable table({"workload", "case", "data", "runs", "median s", "weights/s", "GB/s", "of floor",
                    "peak RSS", "SSE", "rel. error", "Lloyd iters", "time/iter"});
   for (const WorkloadResult& workload : report.workloads) {
