@@ -1,6 +1,6 @@
 // `kmlut bench`: runs named workloads on a backend and reports time, throughput, the fraction of
 // the memory-bandwidth floor, peak memory and the clustering error (docs/benchmarks.md).
-#include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -61,6 +61,13 @@ std::vector<std::int64_t> parse_shape(const std::string& text) {
   return shape;
 }
 
+// Whole seconds without a fraction ("120"), else as printed by %g ("0.5").
+std::string format_seconds(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", seconds);
+  return text;
+}
+
 std::string utc_now() {
   const std::time_t now = std::time(nullptr);
   std::tm utc{};
@@ -78,7 +85,8 @@ std::string reproducing_command(const BenchOptions& options,
     command += (i ? "," : "") + workloads[i];
   command += " --backend " + options.backend + " --threads " + std::to_string(options.threads) +
              " --repeat " + std::to_string(options.repeat) + " --warmup " +
-             std::to_string(options.warmup) + " --seed " + std::to_string(options.seed);
+             std::to_string(options.warmup) + " --budget " + format_seconds(options.budget) +
+             " --seed " + std::to_string(options.seed);
   if (options.quick)
     command += " --quick";
   if (!options.shape.empty())
