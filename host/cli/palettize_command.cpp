@@ -1,13 +1,12 @@
 // `kmlut palettize`: resolve the plan, run it through the pipeline on the chosen backend, report.
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <thread>
 
 #include "host/cli/cli_input.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/machine_info.hpp"
 #include "host/cli/output_policy.hpp"
 #include "host/cli/progress_reporter.hpp"
 #include "host/cli/report_json.hpp"
@@ -62,20 +61,9 @@ std::string format_seconds(double seconds) {
   return text;
 }
 
-std::string cpu_model() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line)) {
-    if (line.rfind("model name", 0) == 0)
-      return line.substr(line.find(':') + 2);
-  }
-  return "unknown CPU";
-}
-
 std::string device_description(const std::string& backend, int threads) {
-  const unsigned used = threads > 0 ? static_cast<unsigned>(threads)
-                                    : std::max(1u, std::thread::hardware_concurrency());
-  return backend + ": " + cpu_model() + ", " + std::to_string(used) + " threads";
+  return backend + ": " + cpu_model() + ", " + std::to_string(resolved_threads(threads)) +
+         " threads";
 }
 
 void run_palettize(const PalettizeOptions& options) {
