@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "host/cli/json_number.hpp"
 #include "host/cli/text_table.hpp"
 #include "kmlut/version.hpp"
 
@@ -39,10 +40,6 @@ CaseMetrics metrics_of(const CaseResult& result, const ReadBandwidth& bandwidth)
   return metrics;
 }
 
-Json finite_or_null(double value) {
-  return std::isfinite(value) ? Json(value) : Json();
-}
-
 Json case_json(const CaseResult& result, const ReadBandwidth& bandwidth) {
   Json entry;
   entry["name"] = result.name;
@@ -58,8 +55,8 @@ Json case_json(const CaseResult& result, const ReadBandwidth& bandwidth) {
   entry["timer"] = ran ? Json(result.timer) : Json();
   entry["warmup"] = ran ? Json(result.warmup) : Json();
   entry["runs"] = ran ? Json(result.runs.seconds.size()) : Json();
-  entry["seconds"] = ran ? finite_or_null(metrics.seconds) : Json();
-  entry["seconds_min"] = ran ? finite_or_null(result.runs.min()) : Json();
+  entry["seconds"] = ran ? finite_or_null<Json>(metrics.seconds) : Json();
+  entry["seconds_min"] = ran ? finite_or_null<Json>(result.runs.min()) : Json();
   entry["seconds_all"] = ran ? Json(result.runs.seconds) : Json();
   entry["weights"] = ran ? Json(result.outcome.weights) : Json();
   entry["tensors_palettized"] = ran ? Json(result.outcome.palettized) : Json();
@@ -67,19 +64,19 @@ Json case_json(const CaseResult& result, const ReadBandwidth& bandwidth) {
   entry["bytes_read"] = ran ? Json(result.outcome.bytes_read) : Json();
   entry["bytes_written"] = ran ? Json(result.outcome.bytes_written) : Json();
   entry["bytes_moved"] = ran ? Json(metrics.bytes_moved) : Json();
-  entry["weights_per_second"] = ran ? finite_or_null(metrics.weights_per_second) : Json();
-  entry["gb_per_second"] = ran ? finite_or_null(metrics.gb_per_second) : Json();
-  entry["floor_seconds"] = ran ? finite_or_null(metrics.floor_seconds) : Json();
-  entry["fraction_of_floor"] = ran ? finite_or_null(metrics.fraction_of_floor) : Json();
+  entry["weights_per_second"] = ran ? finite_or_null<Json>(metrics.weights_per_second) : Json();
+  entry["gb_per_second"] = ran ? finite_or_null<Json>(metrics.gb_per_second) : Json();
+  entry["floor_seconds"] = ran ? finite_or_null<Json>(metrics.floor_seconds) : Json();
+  entry["fraction_of_floor"] = ran ? finite_or_null<Json>(metrics.fraction_of_floor) : Json();
   entry["peak_memory_bytes"] = ran ? Json(result.peak_memory_bytes) : Json();
   const bool iterated = ran && result.outcome.lloyd_iterations > 0;
   entry["lloyd_iterations"] = iterated ? Json(result.outcome.lloyd_iterations) : Json();
   entry["seconds_per_iteration"] =
-      iterated
-          ? finite_or_null(metrics.seconds / static_cast<double>(result.outcome.lloyd_iterations))
-          : Json();
-  entry["sse"] = ran ? finite_or_null(result.outcome.sse) : Json();
-  entry["rel_error"] = ran && metrics.rel_error ? finite_or_null(*metrics.rel_error) : Json();
+      iterated ? finite_or_null<Json>(metrics.seconds /
+                                      static_cast<double>(result.outcome.lloyd_iterations))
+               : Json();
+  entry["sse"] = ran ? finite_or_null<Json>(result.outcome.sse) : Json();
+  entry["rel_error"] = ran && metrics.rel_error ? finite_or_null<Json>(*metrics.rel_error) : Json();
   return entry;
 }
 

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "host/cli/json_number.hpp"
 #include "kmlut/atomic_file.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/version.hpp"
@@ -23,11 +24,6 @@ const char* status_name(TensorStatus status) {
       break;
   }
   return "copied";
-}
-
-// NaN and infinities are not JSON; a report shows them as null.
-Json number(double value) {
-  return std::isfinite(value) ? Json(value) : Json();
 }
 
 Json tensor_entry(const TensorReport& tensor) {
@@ -51,10 +47,10 @@ Json tensor_entry(const TensorReport& tensor) {
   entry["fast_mode"] = has_spec ? Json(tensor.fast_mode) : Json();
   const bool done = tensor.status == TensorStatus::Palettized;
   entry["num_luts"] = done ? Json(tensor.num_luts) : Json();
-  entry["sse"] = done ? number(tensor.sse) : Json();
-  entry["rel_error"] = done ? number(tensor.rel_error) : Json();
+  entry["sse"] = done ? finite_or_null<Json>(tensor.sse) : Json();
+  entry["rel_error"] = done ? finite_or_null<Json>(tensor.rel_error) : Json();
   entry["lloyd_iterations"] = done ? Json(tensor.lloyd_iterations) : Json();
-  entry["seconds"] = done ? number(tensor.seconds) : Json();
+  entry["seconds"] = done ? finite_or_null<Json>(tensor.seconds) : Json();
   return entry;
 }
 

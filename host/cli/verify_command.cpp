@@ -7,6 +7,7 @@
 #include <string>
 
 #include "host/cli/commands.hpp"
+#include "host/cli/json_number.hpp"
 #include "host/cli/text_table.hpp"
 #include "kmlut/checkpoint.hpp"
 #include "kmlut/decode.hpp"
@@ -34,16 +35,11 @@ std::string status(const TensorVerification& tensor) {
   return tensor.palettized ? "palettized" : "copied";
 }
 
-// JSON has no infinity: an infinite SNR (exact) or relative error (W = 0) is written as null.
-Json finite_or_null(double value) {
-  return std::isfinite(value) ? Json(value) : Json();
-}
-
 Json stats_json(const ErrorStats& stats) {
-  return {{"rel_error", finite_or_null(stats.rel_error())},
-          {"snr_db", finite_or_null(stats.snr_db())},
-          {"max_abs_error", finite_or_null(stats.max_abs_error)},
-          {"sse", finite_or_null(stats.sse)},
+  return {{"rel_error", finite_or_null<Json>(stats.rel_error())},
+          {"snr_db", finite_or_null<Json>(stats.snr_db())},
+          {"max_abs_error", finite_or_null<Json>(stats.max_abs_error)},
+          {"sse", finite_or_null<Json>(stats.sse)},
           {"numel", stats.numel}};
 }
 
