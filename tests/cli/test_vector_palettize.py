@@ -16,11 +16,12 @@ import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_numpy import as_float64, read_safetensors, round_to  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 GENERATOR = os.path.join(HERE, "..", "data", "make_checkpoint.py")
 FAILURES = []
-NUMPY = {"F32": np.float32, "F16": np.float16, "F64": np.float64, "I64": np.int64, "U8": np.uint8,
-         "I8": np.int8}
 
 CONFIG = r"""
 kmeans_palettization_config:
@@ -54,18 +55,6 @@ def run(*args, timeout=300):
     return result.returncode, result.stdout, result.stderr
 
 
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        blob = f.read()
-    (length,) = struct.unpack("<Q", blob[:8])
-    header = json.loads(blob[8:8 + length])
-    metadata = header.pop("__metadata__", {})
-    data = blob[8 + length:]
-    tensors = {name: (entry["dtype"], entry["shape"], data[entry["data_offsets"][0]:entry["data_offsets"][1]])
-               for name, entry in header.items()}
-    return tensors, metadata
-
-
 def write_safetensors(path, tensors):
     """name -> float32 array."""
     header, blobs, offset = {}, [], 0
@@ -78,25 +67,6 @@ def write_safetensors(path, tensors):
     text += b" " * (-len(text) % 8)
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
-
-
-def as_float64(dtype, shape, raw):
-    if dtype == "BF16":
-        bits = np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16
-        return bits.view(np.float32).astype(np.float64).reshape(shape)
-    return np.frombuffer(raw, dtype=np.dtype(NUMPY[dtype]).newbyteorder("<")).astype(np.float64).reshape(shape)
-
-
-def round_to(dtype, values):
-    if dtype == "F16":
-        return values.astype(np.float16).astype(np.float64)
-    if dtype == "F32":
-        return values.astype(np.float32).astype(np.float64)
-    if dtype == "BF16":
-        bits = values.astype(np.float32).view(np.uint32).astype(np.uint64)
-        rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint32) << 16
-        return rounded.view(np.float32).astype(np.float64)
-    return values
 
 
 def lut_values(tensors, entry):

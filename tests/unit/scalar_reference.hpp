@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <random>
 #include <vector>
 
 #include "kmlut/numeric/bit_packing.hpp"
@@ -24,6 +25,16 @@ struct OwnedTensor {
 
 inline std::size_t element_bytes(DType dtype) {
   return dtype == DType::F64 ? 8 : dtype == DType::F32 ? 4 : 2;
+}
+
+// LLM-like weights: Student-t with 4 degrees of freedom, times `scale`.
+inline std::vector<double> student_t(std::size_t count, unsigned seed, double scale = 0.02) {
+  std::mt19937 generator(seed);
+  std::student_t_distribution<double> t(4.0);
+  std::vector<double> values(count);
+  for (double& value : values)
+    value = t(generator) * scale;
+  return values;
 }
 
 // Stores doubles in `dtype` (rounded to nearest, ties to even).

@@ -20,15 +20,7 @@ using testing::HasSubstr;
 using testing_support::element_value;
 using testing_support::make_tensor;
 using testing_support::OwnedTensor;
-
-std::vector<double> student_t(std::size_t count, unsigned seed, double scale = 0.02) {
-  std::mt19937 generator(seed);
-  std::student_t_distribution<double> t(4.0);
-  std::vector<double> values(count);
-  for (double& value : values)
-    value = t(generator) * scale;
-  return values;
-}
+using testing_support::student_t;
 
 PalettizeRequest vector_request(const OwnedTensor& tensor, int cluster_dim, int n_bits,
                                 Granularity granularity = Granularity::per_tensor()) {
