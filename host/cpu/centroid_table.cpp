@@ -35,12 +35,11 @@ NearestTwo reduce_lanes(const float (&best)[kLanes], const float (&second)[kLane
   return result;
 }
 
+// D > 0: the dimension, known at compile time (the loops unroll); D = 0: any dimension `d`.
 template <int D>
 NearestTwo search(const float* columns, const float* penalty, std::size_t groups,
-                  const float* point) {
-  Floats coordinate[D];
-  for (int j = 0; j < D; ++j)
-    coordinate[j] = Floats{} + point[j];
+                  const float* point, int d) {
+  const int dims = D > 0 ? D : d;
   Floats best = Floats{} + kInfinity;
   Floats second = best;
   Ints best_index{};
@@ -50,10 +49,10 @@ NearestTwo search(const float* columns, const float* penalty, std::size_t groups
   for (std::size_t g = 0; g < groups; ++g, lane_index += step) {
     const std::size_t offset = g * CentroidTable::kLanes;
     Floats sum{};
-    for (int j = 0; j < D; ++j) {
+    for (int j = 0; j < dims; ++j) {
       Floats centre;
       std::memcpy(&centre, columns + j * stride + offset, sizeof centre);
-      const Floats diff = coordinate[j] - centre;
+      const Floats diff = (Floats{} + point[j]) - centre;
       sum += diff * diff;
     }
     Floats padding;
@@ -73,12 +72,12 @@ NearestTwo search(const float* columns, const float* penalty, std::size_t groups
   return reduce_lanes(best_lanes, second_lanes, index_lanes);
 }
 
-using SearchFunction = NearestTwo (*)(const float*, const float*, std::size_t, const float*);
+using SearchFunction = NearestTwo (*)(const float*, const float*, std::size_t, const float*, int);
 
 SearchFunction search_for(int d) {
-  static constexpr SearchFunction kByDim[kMaxVectorDim] = {
+  static constexpr SearchFunction kByDim[kUnrolledVectorDim] = {
       search<1>, search<2>, search<3>, search<4>, search<5>, search<6>, search<7>, search<8>};
-  return kByDim[d - 1];
+  return d <= kUnrolledVectorDim ? kByDim[d - 1] : search<0>;
 }
 
 }  // namespace
@@ -98,7 +97,7 @@ void CentroidTable::assign(const float* centroids, std::size_t k, int d) {
 }
 
 NearestTwo CentroidTable::nearest_two(const float* point) const {
-  return search_for(d_)(columns_.data(), penalty_.data(), groups_, point);
+  return search_for(d_)(columns_.data(), penalty_.data(), groups_, point, d_);
 }
 
 }  // namespace kmlut::cpu

@@ -1,4 +1,4 @@
-// CentroidTable: k centroids of dimension d (d <= 8, k <= 256) laid out for the nearest-centroid
+// CentroidTable: k centroids (k <= 256) of any dimension d laid out for the nearest-centroid
 // search, the inner loop of k-means. Centroids are stored dimension-major in lanes of eight
 // (structure of arrays), so one point is compared with eight centroids per vector operation; the
 // search keeps, per lane, the best and second-best distance, and reduces the lanes at the end.
@@ -15,8 +15,8 @@
 
 namespace kmlut::cpu {
 
-inline constexpr int kMaxVectorDim = 8;
-inline constexpr int kMaxCentroids = 256;
+// Dimensions up to this one have a search with its loops unrolled; larger ones a generic loop.
+inline constexpr int kUnrolledVectorDim = 8;
 
 // Squared Euclidean distance in the order the table's search uses.
 inline float squared_distance(const float* a, const float* b, int d) {

@@ -1,9 +1,9 @@
-// LloydKMeans: weighted k-means for short vectors (d <= 8, k <= 256), the solver of vector
-// palettization (DESIGN §3.4 step 5). The schedule follows scikit-learn's KMeans(algorithm=
-// "lloyd"): greedy k-means++ seeding, `n_init` runs keeping the lowest inertia, at most `max_iter`
-// iterations, stopping when no label changes or the centres move less than tol × the mean
-// per-dimension variance. Empty clusters take the points farthest from their centres, so no
-// centre is ever NaN. At the end each centre is the mean of its points, as coreai_opt recomputes
+// LloydKMeans: weighted k-means for short vectors (k <= 256; any d, fastest up to 8), the solver
+// of vector palettization (DESIGN §3.4 step 5). The schedule follows scikit-learn's
+// KMeans(algorithm= "lloyd"): greedy k-means++ seeding, `n_init` runs keeping the lowest inertia,
+// at most `max_iter` iterations, stopping when no label changes or the centres move less than tol ×
+// the mean per-dimension variance. Empty clusters take the points farthest from their centres, so
+// no centre is ever NaN. At the end each centre is the mean of its points, as coreai_opt recomputes
 // it.
 //
 // Hamerly's bounds skip most distance computations once the centres settle: per point an upper
