@@ -73,6 +73,7 @@ struct BlockRef {
 struct Clusterers {
   ScalarBlockClusterer scalar;
   VectorBlockClusterer vector;
+  std::vector<float> lut_entries;  // a LUT's entries as float32, for lut_qspec
 };
 
 // Reasons a request is left dense before any clustering (DESIGN §3.4).
@@ -231,12 +232,12 @@ void measure_vector_block(PreparedJob& job, std::size_t block) {
 // Quantizes one block's LUT (lut_qspec) and puts the dequantized entries, rounded to the weight's
 // dtype as `kmlut decode` rounds them, back in place for the measurement.
 template <class Tag>
-void quantize_block_lut(PreparedJob& job, std::size_t block) {
+void quantize_block_lut(PreparedJob& job, std::size_t block, std::vector<float>& values) {
   using Storage = typename Tag::Storage;
   const LutQSpec& qspec = *job.request->spec.lut_qspec;
   const std::size_t entries = job.lut_entries();
   auto* lut = reinterpret_cast<Storage*>(job.result.lut.data()) + block * entries;
-  std::vector<float> values(entries);
+  values.resize(entries);
   for (std::size_t e = 0; e < entries; ++e)
     values[e] = static_cast<float>(Tag::Format::to_double(lut[e]));
   const numeric::LutQuantization q = numeric::lut_quantization(
@@ -367,7 +368,9 @@ class CpuBackend final : public Backend {
                                      : cluster_scalar_block(clusterers.scalar, job, block);
     const DType dtype = job.request->weight.dtype;
     if (job.request->spec.lut_qspec) {
-      with_weight_format(dtype, [&](auto tag) { quantize_block_lut<decltype(tag)>(job, block); });
+      with_weight_format(dtype, [&](auto tag) {
+        quantize_block_lut<decltype(tag)>(job, block, clusterers.lut_entries);
+      });
     }
     if (measured)
       return;
