@@ -7,28 +7,20 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "bench/llm_like_weights.hpp"
 #include "host/cuda/cuda_backend.hpp"
 #include "kernels/cuda_api.hpp"
-#include "kmlut/numeric/fp16.hpp"
 #include "kmlut/palettize.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using kmlut::bench::llm_like_fp16;
 
-std::vector<std::uint16_t> llm_like_fp16(std::size_t count, unsigned seed) {
-  std::mt19937_64 generator(seed);
-  std::student_t_distribution<float> t(4.0f);
-  std::vector<std::uint16_t> values(count);
-  for (auto& value : values)
-    value = kmlut::numeric::float_to_half_bits(t(generator) * 0.02f);
-  return values;
-}
+using Clock = std::chrono::steady_clock;
 
 double peak_bandwidth_bytes_per_second() {
   int clock_khz = 0;

@@ -4,9 +4,9 @@
 // included), with Hamerly's bounds and, for comparison, with a full search every iteration.
 #include <benchmark/benchmark.h>
 
-#include <random>
 #include <vector>
 
+#include "bench/llm_like_weights.hpp"
 #include "host/cpu/lloyd_kmeans.hpp"
 #include "host/cpu/parallel_for.hpp"
 #include "kmlut/numeric/fp16.hpp"
@@ -14,14 +14,7 @@
 
 namespace {
 
-std::vector<std::uint16_t> llm_like_fp16(std::size_t count, unsigned seed) {
-  std::mt19937_64 generator(seed);
-  std::student_t_distribution<float> t(4.0f);
-  std::vector<std::uint16_t> values(count);
-  for (auto& value : values)
-    value = kmlut::numeric::float_to_half_bits(t(generator) * 0.02f);
-  return values;
-}
+using kmlut::bench::llm_like_fp16;
 
 // The whole backend: gather, fit, LUT, indices, error. Arguments: rows, cluster_dim, n_bits,
 // threads.
