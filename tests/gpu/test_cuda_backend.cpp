@@ -6,7 +6,6 @@
 
 #include <cmath>
 #include <limits>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -20,38 +19,10 @@ namespace kmlut {
 namespace {
 
 using testing_support::CudaTest;
+using testing_support::Data;
+using testing_support::generate;
 using testing_support::make_tensor;
 using testing_support::OwnedTensor;
-
-enum class Data { HeavyTailed, Mixture, Duplicates, Constant, TwoValues };
-
-std::vector<double> generate(Data data, std::size_t count, unsigned seed) {
-  std::mt19937_64 rng(seed);
-  std::student_t_distribution<double> t(4.0);
-  std::normal_distribution<double> normal(0.0, 1.0);
-  std::uniform_int_distribution<int> pick(0, 39);
-  std::vector<double> values(count);
-  for (double& value : values) {
-    switch (data) {
-      case Data::HeavyTailed:
-        value = 0.02 * t(rng);
-        break;
-      case Data::Mixture:
-        value = 0.3 * (pick(rng) % 3 - 1) + 0.01 * normal(rng);
-        break;
-      case Data::Duplicates:
-        value = 0.01 * pick(rng) - 0.2;
-        break;
-      case Data::Constant:
-        value = 0.5;
-        break;
-      case Data::TwoValues:
-        value = pick(rng) % 2 ? 0.25 : -1.5;
-        break;
-    }
-  }
-  return values;
-}
 
 struct Case {
   OwnedTensor weight;

@@ -27,6 +27,41 @@ inline std::size_t element_bytes(DType dtype) {
   return dtype == DType::F64 ? 8 : dtype == DType::F32 ? 4 : 2;
 }
 
+// Test data of the kinds palettization must handle: heavy-tailed weights, well-separated clusters,
+// heavy duplication, a few distinct values, one value, two values.
+enum class Data { HeavyTailed, Mixture, Duplicates, FewDistinct, Constant, TwoValues };
+
+inline std::vector<double> generate(Data data, std::size_t count, unsigned seed) {
+  std::mt19937 generator(seed);
+  std::student_t_distribution<double> t(4.0);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::uniform_int_distribution<int> pick(0, 39);
+  std::vector<double> values(count);
+  for (double& value : values) {
+    switch (data) {
+      case Data::HeavyTailed:
+        value = 0.02 * t(generator);
+        break;
+      case Data::Mixture:
+        value = 0.3 * (pick(generator) % 3 - 1) + 0.01 * normal(generator);
+        break;
+      case Data::Duplicates:
+        value = 0.01 * pick(generator) - 0.2;
+        break;
+      case Data::FewDistinct:
+        value = 0.125 * (pick(generator) % 5);
+        break;
+      case Data::Constant:
+        value = 0.5;
+        break;
+      case Data::TwoValues:
+        value = pick(generator) % 2 ? 0.25 : -1.5;
+        break;
+    }
+  }
+  return values;
+}
+
 // LLM-like weights: Student-t with 4 degrees of freedom, times `scale`.
 inline std::vector<double> student_t(std::size_t count, unsigned seed, double scale = 0.02) {
   std::mt19937 generator(seed);

@@ -18,42 +18,11 @@
 namespace kmlut {
 namespace {
 
+using testing_support::Data;
 using testing_support::element_value;
+using testing_support::generate;
 using testing_support::make_tensor;
 using testing_support::OwnedTensor;
-
-enum class Data { HeavyTailed, Mixture, Duplicates, FewDistinct, Constant, TwoValues };
-
-std::vector<double> generate(Data data, std::size_t count, unsigned seed) {
-  std::mt19937 generator(seed);
-  std::student_t_distribution<double> t(4.0);
-  std::normal_distribution<double> normal(0.0, 1.0);
-  std::uniform_int_distribution<int> pick(0, 39);
-  std::vector<double> values(count);
-  for (double& value : values) {
-    switch (data) {
-      case Data::HeavyTailed:
-        value = 0.02 * t(generator);
-        break;
-      case Data::Mixture:
-        value = 0.3 * (pick(generator) % 3 - 1) + 0.01 * normal(generator);
-        break;
-      case Data::Duplicates:
-        value = 0.01 * pick(generator) - 0.2;
-        break;
-      case Data::FewDistinct:
-        value = 0.125 * (pick(generator) % 5);
-        break;
-      case Data::Constant:
-        value = 0.5;
-        break;
-      case Data::TwoValues:
-        value = pick(generator) % 2 ? 0.25 : -1.5;
-        break;
-    }
-  }
-  return values;
-}
 
 void write_npy(const std::string& path, const OwnedTensor& tensor) {
   testing_support::write_npy(path, tensor.dtype == DType::F16 ? "<f2" : "<f4", tensor.shape,
