@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "bench/llm_like_weights.hpp"
-#include "host/cuda/cuda_backend.hpp"
+#include "host/backends/cuda/cuda_backend.hpp"
 #include "kernels/cuda_api.hpp"
 #include "kmlut/palettize.hpp"
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "bench/llm_like_weights.hpp"
-#include "host/cpu/lloyd_kmeans.hpp"
-#include "host/cpu/parallel_for.hpp"
+#include "host/backends/cpu/lloyd_kmeans.hpp"
+#include "host/backends/cpu/parallel_for.hpp"
 #include "kmlut/numeric/fp16.hpp"
 #include "kmlut/palettize.hpp"
 

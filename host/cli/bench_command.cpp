@@ -6,20 +6,23 @@
 #include <memory>
 #include <sstream>
 
-#include "host/cli/bench_backend.hpp"
-#include "host/cli/bench_report.hpp"
-#include "host/cli/bench_save_data.hpp"
-#include "host/cli/bench_timing.hpp"
-#include "host/cli/bench_workloads.hpp"
+#include "host/bench/bench_backend.hpp"
+#include "host/bench/bench_report.hpp"
+#include "host/bench/bench_save_data.hpp"
+#include "host/bench/bench_timing.hpp"
+#include "host/bench/bench_workloads.hpp"
+#include "host/bench/memory_bandwidth.hpp"
+#include "host/bench/peak_memory.hpp"
 #include "host/cli/commands.hpp"
-#include "host/cli/machine_info.hpp"
-#include "host/cli/memory_bandwidth.hpp"
-#include "host/cli/peak_memory.hpp"
+#include "host/report/machine_info.hpp"
 #include "kmlut/atomic_file.hpp"
 #include "kmlut/error.hpp"
 
 namespace kmlut::cli {
 namespace {
+
+// This command is the harness's front end; everything it runs lives in kmlut::bench.
+using namespace kmlut::bench;  // NOLINT(google-build-using-namespace)
 
 struct BenchOptions {
   std::vector<std::string> workloads;
@@ -131,7 +134,7 @@ void run_bench(const BenchOptions& options) {
   workload_options.seed = options.seed;
   workload_options.input = options.input;
   workload_options.scratch = options.scratch;
-  workload_options.threads = resolved_threads(options.threads);
+  workload_options.threads = reporting::resolved_threads(options.threads);
   if (!options.shape.empty())
     workload_options.shape = parse_shape(options.shape);
   const RepeatPolicy policy{options.warmup, options.repeat, options.budget};
@@ -147,9 +150,9 @@ void run_bench(const BenchOptions& options) {
   report.command = reproducing_command(options, names);
   report.date = utc_now();
   report.backend = bench.backend->name();
-  report.threads = resolved_threads(options.threads);
-  report.device = report.backend + ": " + cpu_model() + ", " + std::to_string(report.threads) +
-                  (report.threads == 1 ? " thread" : " threads");
+  report.threads = reporting::resolved_threads(options.threads);
+  report.device = report.backend + ": " + reporting::cpu_model() + ", " +
+                  std::to_string(report.threads) + (report.threads == 1 ? " thread" : " threads");
   report.timer = bench.batch_timer->description();
   report.quick = options.quick;
   report.policy = policy;

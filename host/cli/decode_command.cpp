@@ -5,7 +5,7 @@
 
 #include "host/cli/commands.hpp"
 #include "host/cli/output_policy.hpp"
-#include "host/cli/text_table.hpp"
+#include "host/report/text_table.hpp"
 #include "kmlut/checkpoint.hpp"
 #include "kmlut/decode.hpp"
 
@@ -24,8 +24,8 @@ void run_decode(const DecodeOptions& options) {
   const DecodeSummary summary = decode_checkpoint(input, options.output);
   std::cout << "decoded " << input.source().string() << " -> " << options.output << ": "
             << summary.palettized << " palettized tensors reconstructed, " << summary.copied
-            << " copied, " << format_bytes(summary.bytes) << " in " << summary.files.size()
-            << (summary.files.size() == 1 ? " file\n" : " files\n");
+            << " copied, " << reporting::format_bytes(summary.bytes) << " in "
+            << summary.files.size() << (summary.files.size() == 1 ? " file\n" : " files\n");
 }
 
 }  // namespace

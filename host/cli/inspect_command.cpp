@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "host/cli/commands.hpp"
-#include "host/cli/text_table.hpp"
+#include "host/report/text_table.hpp"
 #include "kmlut/checkpoint.hpp"
 
 namespace kmlut::cli {
@@ -26,8 +26,8 @@ void print_text(const Checkpoint& checkpoint, std::ostream& out) {
   const bool sharded = checkpoint.layout() == Checkpoint::Layout::Sharded;
   out << checkpoint.source().string() << ": " << (sharded ? "sharded, " : "")
       << checkpoint.shards().size() << (checkpoint.shards().size() == 1 ? " file, " : " files, ")
-      << checkpoint.tensors().size() << " tensors, " << format_bytes(total_bytes(checkpoint))
-      << "\n";
+      << checkpoint.tensors().size() << " tensors, "
+      << reporting::format_bytes(total_bytes(checkpoint)) << "\n";
   for (const SafetensorsFile& shard : checkpoint.shards()) {
     for (const auto& [key, value] : shard.header().metadata) {
       out << "  metadata " << (sharded ? shard.path().filename().string() + " " : "") << key
@@ -38,10 +38,11 @@ void print_text(const Checkpoint& checkpoint, std::ostream& out) {
   std::vector<std::string> header{"tensor", "dtype", "shape", "bytes"};
   if (sharded)
     header.emplace_back("shard");
-  TextTable table(header);
+  reporting::TextTable table(header);
   for (const auto& ref : checkpoint.tensors()) {
     std::vector<std::string> row{ref.info->name, std::string(dtype_name(ref.info->dtype)),
-                                 format_shape(ref.info->shape), std::to_string(ref.info->nbytes())};
+                                 reporting::format_shape(ref.info->shape),
+                                 std::to_string(ref.info->nbytes())};
     if (sharded)
       row.push_back(checkpoint.shards()[ref.shard].path().filename().string());
     table.add_row(std::move(row));

@@ -6,11 +6,11 @@
 
 #include "host/cli/cli_input.hpp"
 #include "host/cli/commands.hpp"
-#include "host/cli/machine_info.hpp"
 #include "host/cli/output_policy.hpp"
 #include "host/cli/progress_reporter.hpp"
 #include "host/cli/report_json.hpp"
-#include "host/cli/text_table.hpp"
+#include "host/report/machine_info.hpp"
+#include "host/report/text_table.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/pipeline.hpp"
 
@@ -62,8 +62,8 @@ std::string format_seconds(double seconds) {
 }
 
 std::string device_description(const std::string& backend, int threads) {
-  return backend + ": " + cpu_model() + ", " + std::to_string(resolved_threads(threads)) +
-         " threads";
+  return backend + ": " + reporting::cpu_model() + ", " +
+         std::to_string(reporting::resolved_threads(threads)) + " threads";
 }
 
 void run_palettize(const PalettizeOptions& options) {
@@ -96,8 +96,9 @@ void run_palettize(const PalettizeOptions& options) {
   progress.log(std::to_string(report.count(TensorStatus::Palettized)) + " palettized, " +
                std::to_string(report.count(TensorStatus::Skipped)) + " skipped, " +
                std::to_string(report.count(TensorStatus::Copied)) + " copied; " +
-               format_bytes(report.bytes_in) + " -> " + format_bytes(report.bytes_out) + " in " +
-               format_seconds(report.seconds) + "; wrote " + options.output);
+               reporting::format_bytes(report.bytes_in) + " -> " +
+               reporting::format_bytes(report.bytes_out) + " in " + format_seconds(report.seconds) +
+               "; wrote " + options.output);
   for (const TensorReport& tensor : report.tensors) {
     if (tensor.status == TensorStatus::Skipped)
       progress.log("skipped " + tensor.name + ": " + tensor.reason);

@@ -6,7 +6,7 @@
 #include "config/config_tree.hpp"
 #include "host/cli/cli_input.hpp"
 #include "host/cli/commands.hpp"
-#include "host/cli/text_table.hpp"
+#include "host/report/text_table.hpp"
 #include "kmlut/plan.hpp"
 
 namespace kmlut::cli {
@@ -55,10 +55,10 @@ nlohmann::ordered_json job_to_json(const Job& job) {
 }
 
 void print_table(const Plan& plan, std::ostream& out) {
-  TextTable table({"tensor", "dtype", "shape", "op", "spec", "decided by"});
+  reporting::TextTable table({"tensor", "dtype", "shape", "op", "spec", "decided by"});
   for (const Job& job : plan.jobs) {
-    table.add_row({job.tensor, std::string(dtype_name(job.dtype)), format_shape(job.shape),
-                   job.op_type.empty() ? "-" : job.op_type,
+    table.add_row({job.tensor, std::string(dtype_name(job.dtype)),
+                   reporting::format_shape(job.shape), job.op_type.empty() ? "-" : job.op_type,
                    job.spec ? spec_summary(*job.spec) : "-", job.decided_by});
   }
   table.print(out);

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "host/cli/json_number.hpp"
+#include "host/report/json_number.hpp"
 #include "kmlut/atomic_file.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/version.hpp"
@@ -47,10 +47,10 @@ Json tensor_entry(const TensorReport& tensor) {
   entry["fast_mode"] = has_spec ? Json(tensor.fast_mode) : Json();
   const bool done = tensor.status == TensorStatus::Palettized;
   entry["num_luts"] = done ? Json(tensor.num_luts) : Json();
-  entry["sse"] = done ? finite_or_null<Json>(tensor.sse) : Json();
-  entry["rel_error"] = done ? finite_or_null<Json>(tensor.rel_error) : Json();
+  entry["sse"] = done ? reporting::finite_or_null<Json>(tensor.sse) : Json();
+  entry["rel_error"] = done ? reporting::finite_or_null<Json>(tensor.rel_error) : Json();
   entry["lloyd_iterations"] = done ? Json(tensor.lloyd_iterations) : Json();
-  entry["seconds"] = done ? finite_or_null<Json>(tensor.seconds) : Json();
+  entry["seconds"] = done ? reporting::finite_or_null<Json>(tensor.seconds) : Json();
   return entry;
 }
 

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "host/cli/commands.hpp"
-#include "host/cli/json_number.hpp"
-#include "host/cli/text_table.hpp"
+#include "host/report/json_number.hpp"
+#include "host/report/text_table.hpp"
 #include "kmlut/checkpoint.hpp"
 #include "kmlut/decode.hpp"
 
@@ -36,10 +36,10 @@ std::string status(const TensorVerification& tensor) {
 }
 
 Json stats_json(const ErrorStats& stats) {
-  return {{"rel_error", finite_or_null<Json>(stats.rel_error())},
-          {"snr_db", finite_or_null<Json>(stats.snr_db())},
-          {"max_abs_error", finite_or_null<Json>(stats.max_abs_error)},
-          {"sse", finite_or_null<Json>(stats.sse)},
+  return {{"rel_error", reporting::finite_or_null<Json>(stats.rel_error())},
+          {"snr_db", reporting::finite_or_null<Json>(stats.snr_db())},
+          {"max_abs_error", reporting::finite_or_null<Json>(stats.max_abs_error)},
+          {"sse", reporting::finite_or_null<Json>(stats.sse)},
           {"numel", stats.numel}};
 }
 
@@ -75,7 +75,7 @@ std::vector<std::string> metric_cells(const ErrorStats& stats) {
 }
 
 void print_table(const VerifyReport& report, std::ostream& out) {
-  TextTable table({"tensor", "status", "rel. error", "SNR dB", "max abs error"});
+  reporting::TextTable table({"tensor", "status", "rel. error", "SNR dB", "max abs error"});
   for (const TensorVerification& tensor : report.tensors) {
     std::vector<std::string> row{tensor.name, status(tensor)};
     if (tensor.values_compared) {

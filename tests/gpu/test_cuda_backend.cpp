@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "host/cuda/cuda_backend.hpp"
+#include "host/backends/cuda/cuda_backend.hpp"
 #include "kernels/cuda_api.hpp"
 #include "kmlut/error.hpp"
 #include "tests/gpu/require_gpu.hpp"

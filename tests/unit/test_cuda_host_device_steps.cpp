@@ -10,9 +10,9 @@
 #include <random>
 #include <vector>
 
-#include "host/cpu/block_layout.hpp"
-#include "host/cpu/fast_mode_histogram.hpp"
-#include "host/cpu/weight_format.hpp"
+#include "host/backends/cpu/fast_mode_histogram.hpp"
+#include "host/backends/cpu/weight_format.hpp"
+#include "host/palettize/block_layout.hpp"
 #include "kernels/scalar_batch.hpp"
 #include "kernels/unique_points_steps.hpp"
 #include "kmlut/numeric/float_format.hpp"

@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "host/cpu/lloyd_kmeans.hpp"
-#include "host/cpu/parallel_for.hpp"
+#include "host/backends/cpu/lloyd_kmeans.hpp"
+#include "host/backends/cpu/parallel_for.hpp"
 #include "support/npy.hpp"
 #include "support/oracle.hpp"
 

@@ -1,0 +1,523 @@
+// The CPU backend: prepares each request (checks, per-channel scale, sensitivities, block layout),
+// clusters every block of every request as one task on a thread pool, quantizes the LUTs when
+// asked, then measures the error and packs the indices. Each task writes only its own block's
+// outputs, and a vector block large enough to be split runs its chunks through the same pool with
+// fixed-order reductions, so the bytes do not depend on threads.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <numeric>
+#include <thread>
+
+#include "host/backends/cpu/parallel_for.hpp"
+#include "host/backends/cpu/random_stream.hpp"
+#include "host/backends/cpu/scalar_block_clusterer.hpp"
+#include "host/backends/cpu/sensitivity.hpp"
+#include "host/backends/cpu/vector_block_clusterer.hpp"
+#include "host/backends/cpu/weight_format.hpp"
+#include "host/palettize/block_layout.hpp"
+#include "host/palettize/vector_block_layout.hpp"
+#include "kmlut/error.hpp"
+#include "kmlut/numeric/bit_packing.hpp"
+#include "kmlut/numeric/lut_quantization.hpp"
+#include "kmlut/numeric/rounding.hpp"
+#include "kmlut/palettize.hpp"
+
+namespace kmlut {
+namespace cpu {
+namespace {
+
+// A vector block with at least this many vectors runs alone, its chunks spread over the pool;
+// smaller blocks are tasks of their own.
+constexpr std::uint64_t kSplitBlockVectors = 65536;
+
+struct PreparedJob {
+  const PalettizeRequest* request = nullptr;
+  PalettizeResult result;
+  bool vector = false;               // cluster_dim > 1
+  BlockLayout layout;                // scalar blocks
+  VectorBlockLayout vector_layout;   // vector blocks
+  std::vector<std::uint8_t> scaled;  // W / scale in the weight's dtype, with per-channel scale
+  const void* values = nullptr;      // what is clustered: the weight or `scaled`
+  std::uint64_t row_size = 1;        // elements per output channel (axis-0 row)
+  const float* rounding_table = nullptr;
+  std::vector<float> sensitivity;  // normalized, one per element; empty without sensitivities
+  std::vector<double> block_sse;
+  std::vector<double> block_sq_norm;
+  std::vector<std::uint8_t> block_unique;
+  std::vector<std::size_t> block_iterations;
+  // With lut_qspec: each block's codes, scale and zero point. Meanwhile result.lut holds the
+  // dequantized entries in the weight's dtype, from which the error is measured.
+  std::vector<std::uint8_t> lut_codes;
+  std::vector<float> lut_scales;
+  std::vector<std::uint8_t> lut_zero_points;
+
+  std::size_t block_count() const {
+    return vector ? vector_layout.blocks.size() : layout.blocks.size();
+  }
+  // Entries of one LUT: 2^n_bits rows of cluster_dim values.
+  std::size_t lut_entries() const {
+    return (std::size_t{1} << request->spec.n_bits) *
+           static_cast<std::size_t>(request->spec.cluster_dim);
+  }
+};
+
+struct BlockRef {
+  std::size_t job;
+  std::size_t block;
+};
+
+// One worker's scratch.
+struct Clusterers {
+  ScalarBlockClusterer scalar;
+  VectorBlockClusterer vector;
+  std::vector<float> lut_entries;  // a LUT's entries as float32, for lut_qspec
+};
+
+// Reasons a request is left dense before any clustering (DESIGN §3.4).
+std::string unsupported_reason(const PalettizeRequest& request) {
+  if (!is_palettizable_dtype(request.weight.dtype)) {
+    return "dtype " + std::string(dtype_name(request.weight.dtype)) + " is not palettizable";
+  }
+  if (request.weight.numel() < 2)
+    return "fewer than 2 elements";
+  if (request.spec.enable_per_channel_scale && request.weight.shape.size() < 2) {
+    return "per-channel scale needs a tensor of rank >= 2";
+  }
+  return {};
+}
+
+std::string layout_skip_reason(const PalettizeRequest& request) {
+  if (request.spec.cluster_dim > 1)
+    return plan_vector_blocks(request.weight.shape, request.spec).skip_reason;
+  return plan_scalar_blocks(request.weight.shape, request.spec).skip_reason;
+}
+
+template <class Tag>
+std::string first_non_finite(const TensorView& weight) {
+  const auto* w = static_cast<const typename Tag::Storage*>(weight.data);
+  const std::uint64_t numel = weight.numel();
+  for (std::uint64_t i = 0; i < numel; ++i) {
+    if (!Tag::Format::is_finite(w[i]))
+      return "non-finite value at element " + std::to_string(i);
+  }
+  return {};
+}
+
+// Normalizes the request's sensitivities; a mismatch is the caller's input error.
+void prepare_sensitivity(PreparedJob& job) {
+  const PalettizeRequest& request = *job.request;
+  if (request.sensitivity.data == nullptr)
+    return;
+  if (request.sensitivity.shape != request.weight.shape) {
+    throw InputError("the sensitivity of tensor " + request.name + " has shape " +
+                     shape_text(request.sensitivity.shape) + ", expected " +
+                     shape_text(request.weight.shape));
+  }
+  const std::string problem = normalize_sensitivity(request.sensitivity, job.sensitivity);
+  if (!problem.empty())
+    throw InputError("the sensitivity of tensor " + request.name + ": " + problem);
+}
+
+// Rejects non-finite values and, with per-channel scale, computes s[r] = max |W[r, ...]| (0 -> 1)
+// and W / s rounded to the weight's dtype, as torch does.
+template <class Tag>
+std::string scale_and_check(PreparedJob& job) {
+  using Storage = typename Tag::Storage;
+  using Format = typename Tag::Format;
+  const TensorView& weight = job.request->weight;
+  const auto* w = static_cast<const Storage*>(weight.data);
+  const std::uint64_t numel = weight.numel();
+  const std::uint64_t rows = numel / job.row_size;
+  if (!job.request->spec.enable_per_channel_scale) {
+    job.values = weight.data;
+    return first_non_finite<Tag>(weight);
+  }
+  std::vector<Storage> scale(rows);
+  for (std::uint64_t r = 0; r < rows; ++r) {
+    double row_max = 0.0;
+    Storage row_max_stored = Format::from_double(0.0);
+    for (std::uint64_t i = r * job.row_size; i < (r + 1) * job.row_size; ++i) {
+      const double value = Format::to_double(w[i]);
+      if (!std::isfinite(value))
+        return "non-finite value at element " + std::to_string(i);
+      if (std::fabs(value) > row_max) {
+        row_max = std::fabs(value);
+        row_max_stored = Format::from_double(row_max);
+      }
+    }
+    scale[r] = row_max == 0.0 ? Format::from_double(1.0) : row_max_stored;
+  }
+  job.scaled.resize(numel * sizeof(Storage));
+  auto* q = reinterpret_cast<Storage*>(job.scaled.data());
+  for (std::uint64_t i = 0; i < numel; ++i)
+    q[i] = Format::divide(w[i], scale[i / job.row_size]);
+  job.values = job.scaled.data();
+  job.result.scale.resize(rows * sizeof(Storage));
+  std::memcpy(job.result.scale.data(), scale.data(), job.result.scale.size());
+  job.result.scale_shape.assign(weight.shape.size(), 1);
+  job.result.scale_shape[0] = weight.shape[0];
+  return {};
+}
+
+// Ŵ for an element: a LUT entry, times the row's per-channel scale in the weight's dtype.
+template <class Tag>
+struct Reconstruction {
+  using Storage = typename Tag::Storage;
+  const Storage* scale = nullptr;  // null without per-channel scale
+  std::uint64_t row_size = 1;
+
+  double operator()(Storage code, std::uint64_t element) const {
+    if (scale == nullptr)
+      return Tag::Format::to_double(code);
+    return Tag::Format::to_double(Tag::Format::multiply(code, scale[element / row_size]));
+  }
+};
+
+template <class Tag>
+Reconstruction<Tag> reconstruction(const PreparedJob& job) {
+  const auto* scale = reinterpret_cast<const typename Tag::Storage*>(job.result.scale.data());
+  return {job.result.scale.empty() ? nullptr : scale, job.row_size};
+}
+
+// Σ (W − Ŵ)² and Σ W² over one scalar block.
+template <class Tag>
+void measure_scalar_block(PreparedJob& job, std::size_t block) {
+  using Storage = typename Tag::Storage;
+  const auto* w = static_cast<const Storage*>(job.request->weight.data);
+  const auto* lut =
+      reinterpret_cast<const Storage*>(job.result.lut.data()) + block * job.lut_entries();
+  const Reconstruction<Tag> approximate = reconstruction<Tag>(job);
+  double sse = 0.0;
+  double sq_norm = 0.0;
+  job.layout.blocks[block].for_each([&](std::uint64_t i) {
+    const double original = Tag::Format::to_double(w[i]);
+    const double error = original - approximate(lut[job.result.indices[i]], i);
+    sse += error * error;
+    sq_norm += original * original;
+  });
+  job.block_sse[block] = sse;
+  job.block_sq_norm[block] = sq_norm;
+}
+
+// The same over one vector block: element (row, c) is entry row mod d of its vector's LUT row.
+template <class Tag>
+void measure_vector_block(PreparedJob& job, std::size_t block) {
+  using Storage = typename Tag::Storage;
+  const auto* w = static_cast<const Storage*>(job.request->weight.data);
+  const auto* lut =
+      reinterpret_cast<const Storage*>(job.result.lut.data()) + block * job.lut_entries();
+  const Reconstruction<Tag> approximate = reconstruction<Tag>(job);
+  const VectorBlock& b = job.vector_layout.blocks[block];
+  const std::uint64_t cols = job.vector_layout.matrix_cols;
+  const auto d = static_cast<std::uint64_t>(job.request->spec.cluster_dim);
+  double sse = 0.0;
+  double sq_norm = 0.0;
+  for (std::uint64_t row = b.row_begin; row < b.row_begin + b.rows; ++row) {
+    const std::uint8_t* indices = job.result.indices.data() + row / d * cols;
+    for (std::uint64_t c = b.col_begin; c < b.col_begin + b.cols; ++c) {
+      const std::uint64_t i = row * cols + c;
+      const double original = Tag::Format::to_double(w[i]);
+      const double error = original - approximate(lut[indices[c] * d + row % d], i);
+      sse += error * error;
+      sq_norm += original * original;
+    }
+  }
+  job.block_sse[block] = sse;
+  job.block_sq_norm[block] = sq_norm;
+}
+
+// Quantizes one block's LUT (lut_qspec) and puts the dequantized entries, rounded to the weight's
+// dtype as `kmlut decode` rounds them, back in place for the measurement.
+template <class Tag>
+void quantize_block_lut(PreparedJob& job, std::size_t block, std::vector<float>& values) {
+  using Storage = typename Tag::Storage;
+  const LutQSpec& qspec = *job.request->spec.lut_qspec;
+  const std::size_t entries = job.lut_entries();
+  auto* lut = reinterpret_cast<Storage*>(job.result.lut.data()) + block * entries;
+  values.resize(entries);
+  for (std::size_t e = 0; e < entries; ++e)
+    values[e] = static_cast<float>(Tag::Format::to_double(lut[e]));
+  const numeric::LutQuantization q = numeric::lut_quantization(
+      values.data(), entries, qspec.dtype == LutDType::Int8, qspec.qscheme == QScheme::Symmetric);
+  for (std::size_t e = 0; e < entries; ++e) {
+    const int code = numeric::quantize_lut_entry(values[e], q);
+    job.lut_codes[block * entries + e] = static_cast<std::uint8_t>(code);  // int8: two's complement
+    if constexpr (Tag::dtype == DType::F64) {
+      lut[e] = static_cast<double>(code - q.zero_point) * static_cast<double>(q.scale);
+    } else {
+      lut[e] = Tag::Format::from_double(numeric::dequantize_lut_entry(code, q));
+    }
+  }
+  job.lut_scales[block] = q.scale;
+  job.lut_zero_points[block] = static_cast<std::uint8_t>(q.zero_point);
+}
+
+void pack_indices(PalettizeResult& result, int n_bits) {
+  result.packed_indices.assign(numeric::packed_size(result.indices.size(), n_bits), 0);
+  const std::uint8_t* indices = result.indices.data();
+  std::uint8_t* out = result.packed_indices.data();
+  const std::size_t count = result.indices.size();
+  // Eight indices fill exactly n_bits bytes: gather them in a word, store its low n_bits bytes.
+  const std::size_t whole = count / 8 * 8;
+  for (std::size_t i = 0; i < whole; i += 8, out += n_bits) {
+    std::uint64_t word = 0;
+    for (int j = 0; j < 8; ++j)
+      word |= std::uint64_t{indices[i + j]} << (j * n_bits);
+    for (int b = 0; b < n_bits; ++b)
+      out[b] = static_cast<std::uint8_t>(word >> (8 * b));
+  }
+  for (std::size_t i = whole; i < count; ++i) {
+    numeric::pack_index(result.packed_indices.data(), i, n_bits, indices[i]);
+  }
+}
+
+template <class T>
+std::vector<std::uint8_t> as_bytes(const std::vector<T>& values) {
+  std::vector<std::uint8_t> bytes(values.size() * sizeof(T));
+  std::memcpy(bytes.data(), values.data(), bytes.size());
+  return bytes;
+}
+
+class CpuBackend final : public Backend {
+ public:
+  explicit CpuBackend(int threads)
+      : threads_(threads > 0 ? static_cast<unsigned>(threads)
+                             : std::max(1u, std::thread::hardware_concurrency())) {}
+
+  std::string name() const override { return "cpu"; }
+
+  std::vector<PalettizeResult> run_batch(const std::vector<PalettizeRequest>& requests) override {
+    std::vector<PreparedJob> jobs(requests.size());
+    std::vector<BlockRef> tasks;
+    std::vector<BlockRef> split;
+    for (std::size_t j = 0; j < requests.size(); ++j) {
+      prepare(requests[j], jobs[j]);
+      for (std::size_t b = 0; b < jobs[j].block_count(); ++b)
+        (is_split(jobs[j], b) ? split : tasks).push_back({j, b});
+    }
+    std::vector<Clusterers> clusterers(threads_);
+    parallel_for(tasks.size(), threads_, [&](unsigned worker, std::size_t task) {
+      run_block(clusterers[worker], jobs[tasks[task].job], tasks[task].block, run_serially);
+    });
+    const ChunkRunner pool = [this](std::size_t chunks,
+                                    const std::function<void(std::size_t)>& body) {
+      parallel_for(chunks, threads_, [&](unsigned, std::size_t chunk) { body(chunk); });
+    };
+    for (const BlockRef& ref : split)
+      run_block(clusterers[0], jobs[ref.job], ref.block, pool);
+    std::vector<PalettizeResult> results;
+    results.reserve(jobs.size());
+    for (PreparedJob& job : jobs)
+      results.push_back(finish(job));
+    return results;
+  }
+
+ private:
+  static bool is_split(const PreparedJob& job, std::size_t block) {
+    return job.vector && job.vector_layout.blocks[block].vectors(job.request->spec.cluster_dim) >=
+                             kSplitBlockVectors;
+  }
+
+  void prepare(const PalettizeRequest& request, PreparedJob& job) {
+    job.request = &request;
+    job.result.lut_dtype = request.weight.dtype;
+    job.vector = request.spec.cluster_dim > 1;
+    std::string reason = unsupported_reason(request);
+    if (reason.empty() && job.vector) {
+      job.vector_layout = plan_vector_blocks(request.weight.shape, request.spec);
+      reason = job.vector_layout.skip_reason;
+    } else if (reason.empty()) {
+      job.layout = plan_scalar_blocks(request.weight.shape, request.spec);
+      reason = job.layout.skip_reason;
+    }
+    if (reason.empty()) {
+      job.row_size = request.weight.numel() / static_cast<std::uint64_t>(request.weight.shape[0]);
+      reason = with_weight_format(request.weight.dtype,
+                                  [&](auto tag) { return scale_and_check<decltype(tag)>(job); });
+    }
+    if (!reason.empty()) {
+      job.result.skip_reason = std::move(reason);
+      job.layout.blocks.clear();
+      job.vector_layout.blocks.clear();
+      return;
+    }
+    prepare_sensitivity(job);
+    const std::size_t blocks = job.block_count();
+    job.result.lut.resize(blocks * job.lut_entries() * dtype_bits(request.weight.dtype) / 8);
+    job.result.indices.resize(request.weight.numel() /
+                              static_cast<std::uint64_t>(request.spec.cluster_dim));
+    job.block_sse.assign(blocks, 0.0);
+    job.block_sq_norm.assign(blocks, 0.0);
+    job.block_unique.assign(blocks, 0);
+    job.block_iterations.assign(blocks, 0);
+    if (request.spec.lut_qspec) {
+      job.lut_codes.resize(blocks * job.lut_entries());
+      job.lut_scales.resize(blocks);
+      job.lut_zero_points.resize(blocks);
+    }
+    if (request.enable_fast_kmeans_mode && !job.vector)
+      job.rounding_table = rounding_table(request.rounding_precision);
+  }
+
+  static void run_block(Clusterers& clusterers, PreparedJob& job, std::size_t block,
+                        const ChunkRunner& runner) {
+    const bool measured = job.vector ? cluster_vector_block(clusterers.vector, job, block, runner)
+                                     : cluster_scalar_block(clusterers.scalar, job, block);
+    const DType dtype = job.request->weight.dtype;
+    if (job.request->spec.lut_qspec) {
+      with_weight_format(dtype, [&](auto tag) {
+        quantize_block_lut<decltype(tag)>(job, block, clusterers.lut_entries);
+      });
+    }
+    if (measured)
+      return;
+    with_weight_format(dtype, [&](auto tag) {
+      if (job.vector) {
+        measure_vector_block<decltype(tag)>(job, block);
+      } else {
+        measure_scalar_block<decltype(tag)>(job, block);
+      }
+    });
+  }
+
+  static std::uint8_t* block_lut(PreparedJob& job, std::size_t block) {
+    const std::size_t entry_bytes = dtype_bits(job.request->weight.dtype) / 8;
+    return job.result.lut.data() + block * job.lut_entries() * entry_bytes;
+  }
+
+  // Returns whether the clusterer measured the block's error itself.
+  static bool cluster_scalar_block(ScalarBlockClusterer& clusterer, PreparedJob& job,
+                                   std::size_t block) {
+    const PalettizeRequest& request = *job.request;
+    ScalarBlockTask task;
+    task.dtype = request.weight.dtype;
+    task.values = job.values;
+    task.sensitivity = job.sensitivity.empty() ? nullptr : job.sensitivity.data();
+    task.measure = job.values == request.weight.data && !request.spec.lut_qspec;
+    task.block = job.layout.blocks[block];
+    task.n_bits = request.spec.n_bits;
+    task.fast_mode = request.enable_fast_kmeans_mode;
+    task.rounding_table = job.rounding_table;
+    task.indices = job.result.indices.data();
+    task.lut = block_lut(job, block);
+    const ScalarBlockOutcome outcome = clusterer.cluster(task);
+    job.block_unique[block] = outcome.unique_path ? 1 : 0;
+    if (outcome.measured) {
+      job.block_sse[block] = outcome.sse;
+      job.block_sq_norm[block] = outcome.sq_norm;
+    }
+    return outcome.measured;
+  }
+
+  static bool cluster_vector_block(VectorBlockClusterer& clusterer, PreparedJob& job,
+                                   std::size_t block, const ChunkRunner& runner) {
+    const PalettizeRequest& request = *job.request;
+    VectorBlockTask task;
+    task.dtype = request.weight.dtype;
+    task.values = job.values;
+    task.sensitivity = job.sensitivity.empty() ? nullptr : job.sensitivity.data();
+    task.block = job.vector_layout.blocks[block];
+    task.matrix_cols = job.vector_layout.matrix_cols;
+    task.cluster_dim = request.spec.cluster_dim;
+    task.n_bits = request.spec.n_bits;
+    task.seed = derive_seed(request.seed, block);
+    task.indices = job.result.indices.data();
+    task.lut = block_lut(job, block);
+    job.block_iterations[block] = clusterer.cluster(task, runner).iterations;
+    return false;
+  }
+
+  static PalettizeResult finish(PreparedJob& job) {
+    PalettizeResult& result = job.result;
+    if (!result.skip_reason.empty())
+      return std::move(result);
+    const PalettizeRequest& request = *job.request;
+    result.palettized = true;
+    result.num_luts = job.block_count();
+    result.lut_shape = job.vector ? job.vector_layout.lut_grid : job.layout.lut_grid;
+    result.lut_shape.push_back(std::int64_t{1} << request.spec.n_bits);
+    result.lut_shape.push_back(request.spec.cluster_dim);
+    result.index_shape = request.weight.shape;
+    result.index_shape[0] /= request.spec.cluster_dim;
+    // Blocks are summed in their order, not as they finish: the same bytes for any thread count.
+    result.sse = std::accumulate(job.block_sse.begin(), job.block_sse.end(), 0.0);
+    result.weight_sq_norm =
+        std::accumulate(job.block_sq_norm.begin(), job.block_sq_norm.end(), 0.0);
+    result.unique_path_blocks =
+        static_cast<std::size_t>(std::count(job.block_unique.begin(), job.block_unique.end(), 1));
+    result.lloyd_iterations =
+        std::accumulate(job.block_iterations.begin(), job.block_iterations.end(), std::size_t{0});
+    pack_indices(result, request.spec.n_bits);
+    if (request.spec.lut_qspec) {
+      result.lut_dtype = request.spec.lut_qspec->dtype == LutDType::Int8 ? DType::I8 : DType::U8;
+      result.lut = std::move(job.lut_codes);
+      result.lut_scale = as_bytes(job.lut_scales);
+      result.lut_zero_point = std::move(job.lut_zero_points);
+    }
+    return std::move(result);
+  }
+
+  // Computed once per rounding precision and backend.
+  const float* rounding_table(int precision) {
+    std::lock_guard<std::mutex> lock(tables_mutex_);
+    std::vector<float>& table = rounding_tables_[precision];
+    if (table.empty()) {
+      table.resize(numeric::kHalfPatterns);
+      numeric::fill_rounding_table(precision, table.data());
+    }
+    return table.data();
+  }
+
+  unsigned threads_;
+  std::mutex tables_mutex_;
+  std::map<int, std::vector<float>> rounding_tables_;
+};
+
+}  // namespace
+}  // namespace cpu
+
+std::uint64_t TensorView::numel() const {
+  return cpu::product(shape.begin(), shape.end());
+}
+
+std::string preflight_skip_reason(const PalettizeRequest& request, bool check_values) {
+  std::string reason = cpu::unsupported_reason(request);
+  if (reason.empty())
+    reason = cpu::layout_skip_reason(request);
+  if (reason.empty() && check_values) {
+    reason = cpu::with_weight_format(request.weight.dtype, [&](auto tag) {
+      return cpu::first_non_finite<decltype(tag)>(request.weight);
+    });
+  }
+  return reason;
+}
+
+PalettizedShapes palettized_shapes(const PalettizeRequest& request) {
+  PalettizedShapes shapes;
+  const std::vector<std::int64_t> grid =
+      cpu::plan_scalar_blocks(request.weight.shape, request.spec).lut_grid;
+  shapes.num_luts = cpu::product(grid.begin(), grid.end());
+  shapes.lut_shape = grid;
+  shapes.lut_shape.push_back(std::int64_t{1} << request.spec.n_bits);
+  shapes.lut_shape.push_back(request.spec.cluster_dim);
+  shapes.lut_dtype = request.weight.dtype;
+  if (request.spec.lut_qspec)
+    shapes.lut_dtype = request.spec.lut_qspec->dtype == LutDType::Int8 ? DType::I8 : DType::U8;
+  shapes.index_count =
+      request.weight.numel() / static_cast<std::uint64_t>(request.spec.cluster_dim);
+  shapes.packed_index_bytes = numeric::packed_size(shapes.index_count, request.spec.n_bits);
+  if (request.spec.enable_per_channel_scale) {
+    shapes.scale_shape.assign(request.weight.shape.size(), 1);
+    shapes.scale_shape[0] = request.weight.shape[0];
+  }
+  return shapes;
+}
+
+std::unique_ptr<Backend> make_cpu_backend(int threads) {
+  return std::make_unique<cpu::CpuBackend>(threads);
+}
+
+}  // namespace kmlut

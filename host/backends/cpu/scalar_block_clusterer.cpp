@@ -1,0 +1,239 @@
+#include "host/backends/cpu/scalar_block_clusterer.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "host/backends/cpu/weight_format.hpp"
+#include "kmlut/numeric/cluster_cost.hpp"
+
+namespace kmlut::cpu {
+namespace {
+
+constexpr double kHalfMax = 65504.0;
+
+// What the histogram counts: the stored bits of a 16-bit weight (fp16 or bf16), else the value
+// cast to fp16 (ties to even), as coreai_opt's astype(float16).
+template <class Tag>
+std::uint16_t histogram_pattern(typename Tag::Storage stored) {
+  if constexpr (sizeof(typename Tag::Storage) == 2) {
+    return stored;
+  } else if constexpr (Tag::dtype == DType::F64) {
+    return numeric::double_to_half_bits(stored);  // one rounding, as numpy's astype(float16)
+  } else {
+    return numeric::float_to_half_bits(stored);
+  }
+}
+
+// The value clustered for a histogram pattern: its fp16 value, rounded in fast mode.
+template <class Tag>
+double clustered_value(std::uint16_t pattern, const float* rounding_table) {
+  std::uint16_t half = pattern;
+  if constexpr (Tag::dtype == DType::BF16) {
+    half = numeric::float_to_half_bits(numeric::bf16_bits_to_float(pattern));
+  }
+  return rounding_table != nullptr ? rounding_table[half] : numeric::half_bits_to_float(half);
+}
+
+// Whether a value lies in fp16's finite range, ±65504 (fast mode's condition for the unique path).
+template <class Tag>
+bool in_half_range(typename Tag::Storage stored) {
+  if constexpr (Tag::dtype == DType::F16) {
+    return true;
+  } else if constexpr (Tag::dtype == DType::BF16) {
+    return (stored & 0x7FFFu) <= 0x477Fu;  // 0x477F = 65280, the largest bf16 below 65504
+  } else {
+    return std::fabs(stored) <= kHalfMax;
+  }
+}
+
+}  // namespace
+
+ScalarBlockOutcome ScalarBlockClusterer::cluster(const ScalarBlockTask& task) {
+  return with_weight_format(task.dtype, [&](auto tag) { return cluster_as<decltype(tag)>(task); });
+}
+
+template <class Tag>
+ScalarBlockOutcome ScalarBlockClusterer::cluster_as(const ScalarBlockTask& task) {
+  // coreai_opt: fp16 blocks always take the unique path (rounded only in fast mode); other blocks
+  // only in fast mode and when every value fits fp16's range.
+  ScalarBlockOutcome outcome;
+  outcome.unique_path = (Tag::dtype == DType::F16 || task.fast_mode) && count_patterns<Tag>(task);
+  if (outcome.unique_path) {
+    solve_unique<Tag>(task, task.fast_mode);
+  } else {
+    solve_all_values<Tag>(task);
+  }
+  write_lut<Tag>(task);
+  const bool per_pattern = sizeof(typename Tag::Storage) == 2 && outcome.unique_path;
+  if (per_pattern && task.measure)
+    measure_from_histogram<Tag>(task, outcome);
+  using Storage = typename Tag::Storage;
+  if (outcome.unique_path) {
+    assign<Tag>(task, outcome, [&](Storage stored) {
+      return histogram_.cluster_of(histogram_pattern<Tag>(stored));
+    });
+  } else {
+    assign<Tag>(task, outcome, [&](Storage stored) {
+      const double value = Tag::Format::to_double(stored);
+      return static_cast<std::uint8_t>(std::lower_bound(upper_.begin(), upper_.end(), value) -
+                                       upper_.begin());
+    });
+  }
+  return outcome;
+}
+
+// Fills the histogram; false as soon as a value lies outside fp16's range.
+template <class Tag>
+bool ScalarBlockClusterer::count_patterns(const ScalarBlockTask& task) {
+  const auto* values = static_cast<const typename Tag::Storage*>(task.values);
+  histogram_.reset();
+  bool in_range = true;
+  task.block.for_each([&](std::uint64_t i) {
+    in_range = in_range && in_half_range<Tag>(values[i]);
+    histogram_.add(histogram_pattern<Tag>(values[i]));
+  });
+  return in_range;
+}
+
+template <class Tag>
+void ScalarBlockClusterer::solve_unique(const ScalarBlockTask& task, bool round) {
+  const float* table = round ? task.rounding_table : nullptr;
+  histogram_.collect([&](std::uint16_t pattern) { return clustered_value<Tag>(pattern, table); },
+                     points_, weights_);
+  if (task.sensitivity != nullptr)
+    sum_sensitivity_per_value<Tag>(task);
+  solver_.solve(points_.data(), weights_.data(), points_.size(), 1 << task.n_bits, solution_);
+  histogram_.assign_clusters(solution_.cluster_ends);
+}
+
+// A value's weight is the sum of its elements' sensitivities, added in element order (as
+// coreai_opt's np.bincount over the unique values' inverse).
+template <class Tag>
+void ScalarBlockClusterer::sum_sensitivity_per_value(const ScalarBlockTask& task) {
+  const auto* values = static_cast<const typename Tag::Storage*>(task.values);
+  std::fill(weights_.begin(), weights_.end(), 0.0);
+  task.block.for_each([&](std::uint64_t i) {
+    weights_[histogram_.value_index_of(histogram_pattern<Tag>(values[i]))] +=
+        double{task.sensitivity[i]};
+  });
+}
+
+// Writes every element's index; unless the histogram already measured the block, also sums
+// (W − Ŵ)² and W² on the way (with per-channel scale the backend measures instead, as Ŵ needs
+// the scale).
+template <class Tag, class IndexOf>
+void ScalarBlockClusterer::assign(const ScalarBlockTask& task, ScalarBlockOutcome& outcome,
+                                  IndexOf&& index_of) const {
+  const auto* values = static_cast<const typename Tag::Storage*>(task.values);
+  if (outcome.measured || !task.measure) {
+    task.block.for_each([&](std::uint64_t i) { task.indices[i] = index_of(values[i]); });
+    return;
+  }
+  const auto* lut = static_cast<const typename Tag::Storage*>(task.lut);
+  double sse = 0.0;
+  double sq_norm = 0.0;
+  task.block.for_each([&](std::uint64_t i) {
+    const std::uint8_t index = index_of(values[i]);
+    task.indices[i] = index;
+    const double value = Tag::Format::to_double(values[i]);
+    const double error = value - Tag::Format::to_double(lut[index]);
+    sse += error * error;
+    sq_norm += value * value;
+  });
+  outcome.sse = sse;
+  outcome.sq_norm = sq_norm;
+  outcome.measured = true;
+}
+
+// Every element with the same stored bits has the same error, so the block's error is a sum over
+// the histogram's bins rather than over its elements.
+template <class Tag>
+void ScalarBlockClusterer::measure_from_histogram(const ScalarBlockTask& task,
+                                                  ScalarBlockOutcome& outcome) const {
+  const auto* lut = static_cast<const typename Tag::Storage*>(task.lut);
+  outcome.sse = histogram_.sum_over_patterns([&](std::uint16_t pattern, std::uint8_t cluster) {
+    const double error = Tag::Format::to_double(pattern) - Tag::Format::to_double(lut[cluster]);
+    return error * error;
+  });
+  outcome.sq_norm = histogram_.sum_over_patterns([&](std::uint16_t pattern, std::uint8_t) {
+    const double value = Tag::Format::to_double(pattern);
+    return value * value;
+  });
+  outcome.measured = true;
+}
+
+// Every value of the block in ascending order (equal values in element order), with their
+// sensitivities when there are some.
+template <class Tag>
+void ScalarBlockClusterer::sort_block(const ScalarBlockTask& task) {
+  const auto* values = static_cast<const typename Tag::Storage*>(task.values);
+  sorted_.clear();
+  if (task.sensitivity == nullptr) {
+    task.block.for_each(
+        [&](std::uint64_t i) { sorted_.push_back(Tag::Format::to_double(values[i])); });
+    std::sort(sorted_.begin(), sorted_.end());
+    return;
+  }
+  order_.clear();
+  task.block.for_each([&](std::uint64_t i) { order_.push_back(i); });
+  std::stable_sort(order_.begin(), order_.end(), [&](std::uint64_t a, std::uint64_t b) {
+    return Tag::Format::to_double(values[a]) < Tag::Format::to_double(values[b]);
+  });
+  sorted_weights_.clear();
+  for (std::uint64_t i : order_) {
+    sorted_.push_back(Tag::Format::to_double(values[i]));
+    sorted_weights_.push_back(task.sensitivity[i]);
+  }
+}
+
+template <class Tag>
+void ScalarBlockClusterer::solve_all_values(const ScalarBlockTask& task) {
+  sort_block<Tag>(task);
+  const bool weighted = task.sensitivity != nullptr;
+  // Equal values are one weighted point: the same optimum as clustering every copy, in less work.
+  points_.clear();
+  weights_.clear();
+  for (std::size_t i = 0; i < sorted_.size(); ++i) {
+    const double value = sorted_[i];
+    const double weight = weighted ? sorted_weights_[i] : 1.0;
+    if (!points_.empty() && value == points_.back()) {
+      weights_.back() += weight;
+    } else {
+      points_.push_back(value == 0.0 ? 0.0 : value);
+      weights_.push_back(weight);
+    }
+  }
+  solver_.solve(points_.data(), weights_.data(), points_.size(), 1 << task.n_bits, solution_);
+  // The centroids are recomputed over every value, with kmeans1d's running mean, so that their
+  // rounding matches coreai_opt's (which clusters every value) bit for bit.
+  ends_.clear();
+  std::size_t value = 0;
+  std::size_t point = 0;
+  for (std::size_t end : solution_.cluster_ends) {
+    for (; point < end; ++point) {
+      do {
+        ++value;
+      } while (value < sorted_.size() && sorted_[value] == sorted_[value - 1]);
+    }
+    ends_.push_back(value);
+  }
+  numeric::cluster_means(sorted_.data(), weighted ? sorted_weights_.data() : nullptr, ends_.data(),
+                         ends_.size(), solution_.centroids.data());
+  // A value belongs to the first cluster whose largest value is not below it.
+  upper_.clear();
+  for (std::size_t end : ends_)
+    upper_.push_back(sorted_[end - 1]);
+}
+
+template <class Tag>
+void ScalarBlockClusterer::write_lut(const ScalarBlockTask& task) {
+  auto* lut = static_cast<typename Tag::Storage*>(task.lut);
+  const std::size_t entries = std::size_t{1} << task.n_bits;
+  const std::vector<double>& centroids = solution_.centroids;
+  for (std::size_t i = 0; i < entries; ++i) {
+    // Padding repeats the last (largest) centroid, so LUT quantization sees the true range.
+    lut[i] = Tag::Format::from_double(centroids[std::min(i, centroids.size() - 1)]);
+  }
+}
+
+}  // namespace kmlut::cpu

@@ -1,0 +1,79 @@
+// Clusters one block of a scalar (cluster_dim = 1) palettization, exactly as coreai_opt does
+// (DESIGN §3.4 step 4): the weighted-unique path through FastModeHistogram when the block is F16 or
+// fast mode applies, else every value as a point; then the exact 1-D k-means, the ascending LUT
+// padded with its last centroid, and each element's index.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "host/backends/cpu/fast_mode_histogram.hpp"
+#include "host/palettize/block_layout.hpp"
+#include "kmlut/dtype.hpp"
+#include "kmlut/exact_kmeans1d.hpp"
+
+namespace kmlut::cpu {
+
+struct ScalarBlockTask {
+  DType dtype = DType::F32;
+  const void* values = nullptr;        // the whole (scaled) tensor in its dtype
+  const float* sensitivity = nullptr;  // normalized, one per element, or null (weight 1)
+  // The clusterer may measure the error itself: `values` are the original weights (no per-channel
+  // scale) and the LUT stays as written (no LUT quantization).
+  bool measure = true;
+  BlockRuns block;
+  int n_bits = 4;
+  bool fast_mode = true;
+  const float* rounding_table = nullptr;  // fp16 pattern -> rounded value; used in fast mode
+  std::uint8_t* indices = nullptr;        // the whole tensor's indices, one byte per element
+  void* lut = nullptr;                    // this block's 2^n_bits entries, in dtype
+};
+
+struct ScalarBlockOutcome {
+  bool unique_path = false;
+  // With `measure` the clusterer measures the block itself (per histogram bin for 16-bit
+  // weights, else while assigning); then `measured` is set and sse / sq_norm hold
+  // Σ (W − Ŵ)² and Σ W² of the block.
+  bool measured = false;
+  double sse = 0.0;
+  double sq_norm = 0.0;
+};
+
+// Holds the scratch of one worker thread; not thread-safe.
+class ScalarBlockClusterer {
+ public:
+  ScalarBlockOutcome cluster(const ScalarBlockTask& task);
+
+ private:
+  template <class Tag>
+  ScalarBlockOutcome cluster_as(const ScalarBlockTask& task);
+  template <class Tag>
+  bool count_patterns(const ScalarBlockTask& task);
+  template <class Tag>
+  void solve_unique(const ScalarBlockTask& task, bool round);
+  template <class Tag>
+  void sum_sensitivity_per_value(const ScalarBlockTask& task);
+  template <class Tag>
+  void sort_block(const ScalarBlockTask& task);
+  template <class Tag>
+  void solve_all_values(const ScalarBlockTask& task);
+  template <class Tag>
+  void measure_from_histogram(const ScalarBlockTask& task, ScalarBlockOutcome& outcome) const;
+  template <class Tag, class IndexOf>
+  void assign(const ScalarBlockTask& task, ScalarBlockOutcome& outcome, IndexOf&& index_of) const;
+  template <class Tag>
+  void write_lut(const ScalarBlockTask& task);
+
+  FastModeHistogram histogram_;
+  ExactKMeans1D solver_;
+  KMeans1DSolution solution_;
+  std::vector<double> points_;
+  std::vector<double> weights_;
+  std::vector<double> sorted_;          // all-values path: every value of the block, sorted
+  std::vector<double> sorted_weights_;  // ... and their sensitivities, with sensitivities
+  std::vector<std::uint64_t> order_;    // ... the element order sorting them
+  std::vector<std::size_t> ends_;       // all-values path: cluster ends over `sorted_`
+  std::vector<double> upper_;           // all-values path: the largest value of each cluster
+};
+
+}  // namespace kmlut::cpu

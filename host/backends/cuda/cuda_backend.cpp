@@ -1,0 +1,125 @@
+#include "host/backends/cuda/cuda_backend.hpp"
+
+#include <cuda_runtime_api.h>
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "host/backends/cuda/batch_slot.hpp"
+#include "host/backends/cuda/device_job.hpp"
+#include "host/backends/cuda/device_rounding_tables.hpp"
+#include "kernels/cuda_api.hpp"
+#include "kernels/cuda_check.cuh"
+#include "kmlut/error.hpp"
+
+namespace kmlut::cuda {
+namespace {
+
+std::size_t device_memory_budget(const CudaBackendOptions& options) {
+  if (options.device_memory_bytes != 0)
+    return options.device_memory_bytes;
+  std::size_t free = 0;
+  std::size_t total = 0;
+  KMLUT_CUDA_CHECK(cudaMemGetInfo(&free, &total));
+  return static_cast<std::size_t>(static_cast<double>(free) * options.device_memory_fraction);
+}
+
+class CudaBackend final : public Backend {
+ public:
+  explicit CudaBackend(const CudaBackendOptions& options)
+      : cpu_(make_cpu_backend(options.cpu_threads)),
+        slot_budget_(device_memory_budget(options) / 2),
+        pinned_per_slot_(options.pinned_bytes_per_slot),
+        slots_{BatchSlot(rounding_tables_, slot_budget_, options.flush_cache_bytes),
+               BatchSlot(rounding_tables_, slot_budget_, options.flush_cache_bytes)} {}
+
+  std::string name() const override { return "cuda"; }
+
+  const std::vector<BatchTimings>& timings() const { return timings_; }
+
+  std::vector<PalettizeResult> run_batch(const std::vector<PalettizeRequest>& requests) override {
+    std::vector<PalettizeResult> results(requests.size());
+    std::vector<std::size_t> for_cpu;
+    timings_.clear();
+    std::vector<DeviceJob> jobs;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      if (device_path_gap(requests[i]).empty()) {
+        jobs.push_back(make_device_job(i, requests[i]));
+      } else {
+        for_cpu.push_back(i);
+      }
+    }
+    const BatchPlan plan = plan_batches(jobs, slot_budget_, pinned_per_slot_);
+    for (const DeviceJob* job : plan.too_large)
+      for_cpu.push_back(job->request_index);
+    try {
+      run_on_device(plan.batches, results, for_cpu);
+    } catch (...) {
+      for (BatchSlot& slot : slots_)
+        slot.abandon();
+      throw;
+    }
+    run_on_cpu(requests, for_cpu, results);
+    return results;
+  }
+
+ private:
+  // Batch b goes through slot b % 2: while the host stages batch b and the device computes its
+  // first phases, the other slot's batch b − 1 finishes on the device.
+  void run_on_device(const std::vector<std::vector<const DeviceJob*>>& batches,
+                     std::vector<PalettizeResult>& results, std::vector<std::size_t>& for_cpu) {
+    for (std::size_t b = 0; b < batches.size(); ++b) {
+      BatchSlot& slot = slots_[b % 2];
+      if (slot.holds_batch())
+        slot.collect(results, for_cpu, timings_);
+      slot.start(batches[b]);
+      if (b > 0)
+        slots_[(b - 1) % 2].finish_on_device();
+    }
+    if (!batches.empty())
+      slots_[(batches.size() - 1) % 2].finish_on_device();
+    for (std::size_t b = batches.size() < 2 ? 0 : batches.size() - 2; b < batches.size(); ++b) {
+      if (slots_[b % 2].holds_batch())
+        slots_[b % 2].collect(results, for_cpu, timings_);
+    }
+  }
+
+  void run_on_cpu(const std::vector<PalettizeRequest>& requests,
+                  const std::vector<std::size_t>& indices, std::vector<PalettizeResult>& results) {
+    if (indices.empty())
+      return;
+    std::vector<PalettizeRequest> subset;
+    subset.reserve(indices.size());
+    for (std::size_t i : indices)
+      subset.push_back(requests[i]);
+    std::vector<PalettizeResult> done = cpu_->run_batch(subset);
+    for (std::size_t i = 0; i < indices.size(); ++i)
+      results[indices[i]] = std::move(done[i]);
+  }
+
+  std::unique_ptr<Backend> cpu_;
+  std::size_t slot_budget_;
+  std::size_t pinned_per_slot_;
+  DeviceRoundingTables rounding_tables_;
+  std::array<BatchSlot, 2> slots_;
+  std::vector<BatchTimings> timings_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cuda_backend(const CudaBackendOptions& options) {
+  const std::string unusable = device_unusable_reason();
+  if (!unusable.empty())
+    throw Error("the CUDA backend cannot run: " + unusable);
+  return std::make_unique<CudaBackend>(options);
+}
+
+const std::vector<BatchTimings>& last_batch_timings(const Backend& cuda_backend) {
+  const auto* backend = dynamic_cast<const CudaBackend*>(&cuda_backend);
+  if (backend == nullptr)
+    throw Error("last_batch_timings: backend \"" + cuda_backend.name() + "\" is not CUDA");
+  return backend->timings();
+}
+
+}  // namespace kmlut::cuda

@@ -1,0 +1,77 @@
+// Which requests the CUDA path takes, what each needs on the device, and how they are grouped
+// into batches that fit the memory budget. Everything else goes to the CPU backend, which gives
+// the same result (a skip reason, the all-values path, vector palettization, ...).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "host/palettize/block_layout.hpp"
+#include "kmlut/palettize.hpp"
+
+namespace kmlut::cuda {
+
+// Why the device path does not cover a request, or empty when it does: the device runs the
+// scalar weighted-unique path (F16 always, BF16/F32/F64 in fast mode) with or without
+// per-channel scale, without sensitivities or LUT quantization. Values outside fp16's range and
+// non-finite values are found on the device; such a request then goes to the CPU backend as well.
+std::string device_path_gap(const PalettizeRequest& request);
+
+// A request the device path takes, with its block layout.
+struct DeviceJob {
+  std::size_t request_index = 0;  // in the batch given to run_batch
+  const PalettizeRequest* request = nullptr;
+  cpu::BlockLayout layout;
+  std::uint64_t numel = 0;
+  std::uint64_t element_bytes = 0;
+  std::uint64_t rows = 0;      // output channels (shape[0])
+  std::uint64_t row_size = 0;  // elements per output channel
+  std::uint64_t block_elements = 0;
+  int n_bits = 4;
+  bool scaled = false;
+
+  std::uint64_t blocks() const { return layout.blocks.size(); }
+  std::uint64_t lut_entries() const { return std::uint64_t{1} << n_bits; }
+  std::uint64_t lut_bytes() const { return blocks() * lut_entries() * element_bytes; }
+  std::uint64_t packed_bytes() const;
+  // Most unique values a block can have: its element count, at most one per 16-bit pattern.
+  std::uint64_t max_points() const;
+  std::uint64_t histogram_chunks() const;
+  std::uint64_t pack_chunks() const;
+};
+
+DeviceJob make_device_job(std::size_t request_index, const PalettizeRequest& request);
+
+// Device bytes of the DP workspace of one problem of n points and k clusters, as laid out by the
+// batch (distinct_points_kmeans.hpp).
+std::size_t dp_workspace_bytes(std::uint64_t points, std::uint64_t clusters);
+
+// What a job needs in a batch: device memory besides the DP workspace, pinned staging memory, and
+// the DP workspace of its largest possible problem (a batch needs room for at least that).
+struct JobFootprint {
+  std::size_t device_bytes = 0;
+  std::size_t pinned_bytes = 0;
+  std::size_t dp_reserve_bytes = 0;
+};
+
+JobFootprint job_footprint(const DeviceJob& job);
+
+// Groups jobs, in order, into batches whose footprint fits `device_bytes` and `pinned_bytes`.
+// A job that fits neither alone is returned in `too_large` (the CPU backend takes it).
+struct BatchPlan {
+  std::vector<std::vector<const DeviceJob*>> batches;
+  std::vector<const DeviceJob*> too_large;
+};
+
+BatchPlan plan_batches(const std::vector<DeviceJob>& jobs, std::size_t device_bytes,
+                       std::size_t pinned_bytes);
+
+// Rounds `bytes` up to the alignment every buffer in a batch starts on.
+constexpr std::size_t kBufferAlignment = 256;
+constexpr std::size_t aligned(std::size_t bytes) {
+  return (bytes + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
+}
+
+}  // namespace kmlut::cuda
