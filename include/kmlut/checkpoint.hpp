@@ -12,6 +12,9 @@
 
 namespace kmlut {
 
+// The index file of a sharded checkpoint (the weight map from tensor to shard file).
+inline constexpr const char* kSafetensorsIndexFileName = "model.safetensors.index.json";
+
 class Checkpoint {
  public:
   enum class Layout { SingleFile, Sharded };
