@@ -82,13 +82,15 @@ void run_palettize(const PalettizeOptions& options) {
   }
   const std::vector<TensorInfo> tensors = tensor_infos(checkpoint);
   const Plan plan = resolve_plan(config, load_model_description(options.config, tensors), tensors);
-  std::unique_ptr<Backend> backend = make_backend(options.backend, options.threads);
-  const std::string device = device_description(backend->name(), options.threads);
+  const BackendChoice choice = choose_backend(options.backend, options.threads);
+  Backend& backend = *choice.backend;
+  const std::string device = device_description(backend.name(), options.threads);
   ProgressReporter progress(options.quiet);
-  progress.log("backend " + device + "; " + std::to_string(plan.palettized_count()) + " of " +
+  const std::string why = choice.reason.empty() ? "" : " (" + choice.reason + ")";
+  progress.log("backend " + device + why + "; " + std::to_string(plan.palettized_count()) + " of " +
                std::to_string(plan.jobs.size()) + " tensors selected");
   const PipelineReport report =
-      palettize_checkpoint(checkpoint, plan, options.output, *backend, pipeline,
+      palettize_checkpoint(checkpoint, plan, options.output, backend, pipeline,
                            [&progress](const PipelineProgress& p) { progress.update(p); });
   progress.finish();
   if (!options.report.empty())

@@ -10,7 +10,7 @@
 #include "host/report/json_number.hpp"
 #include "host/report/text_table.hpp"
 #include "kmlut/checkpoint.hpp"
-#include "kmlut/decode.hpp"
+#include "kmlut/verify.hpp"
 
 namespace kmlut::cli {
 namespace {

@@ -68,6 +68,7 @@ class JsonScanner {
   }
 
   std::vector<std::string> take_member_keys() { return std::move(member_keys_); }
+  std::vector<std::string> take_root_keys() { return std::move(root_keys_); }
 
  private:
   void check_depth(int depth) const {
@@ -84,6 +85,7 @@ class JsonScanner {
     }
     if (depth == 1) {
       current_member_ = key;
+      root_keys_.push_back(key);
     } else if (depth == 2 && current_member_ == ordered_member_) {
       member_keys_.push_back(key);
     }
@@ -94,6 +96,7 @@ class JsonScanner {
   std::vector<std::unordered_set<std::string>> open_objects_;
   std::string current_member_;
   std::vector<std::string> member_keys_;
+  std::vector<std::string> root_keys_;
 };
 
 }  // namespace
@@ -116,6 +119,7 @@ JsonDocument parse_json_document(std::string_view text, const std::string& sourc
     throw InputError(source + ": invalid JSON: " + printable(without_exception_id(error.what())));
   }
   document.member_keys = scanner.take_member_keys();
+  document.root_keys = scanner.take_root_keys();
   return document;
 }
 

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "kmlut/checkpoint.hpp"
-#include "kmlut/palettized_output.hpp"
+#include "kmlut/format.hpp"
 #include "kmlut/safetensors.hpp"
 #include "kmlut/safetensors_writer.hpp"
 

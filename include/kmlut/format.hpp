@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kmlut/dtype.hpp"
+#include "kmlut/safetensors.hpp"
 #include "kmlut/safetensors_writer.hpp"
 
 namespace kmlut {
@@ -71,6 +72,17 @@ PalettizedShapes palettized_shapes(const PalettizedTensorInfo& info, DType lut_d
 // lut_zero_point where the shapes have them.
 std::vector<OutputTensor> palettized_parts(const PalettizedTensorInfo& info,
                                            const PalettizedShapes& shapes);
+
+// One stored tensor of the output and its bytes (a view into the PalettizeResult).
+struct PartBytes {
+  OutputTensor tensor;
+  ByteView bytes;
+};
+
+struct PalettizedOutput {
+  PalettizedTensorInfo info;     // the entry for "kmlut.tensors"
+  std::vector<PartBytes> parts;  // in palettized_parts order
+};
 
 // The JSON string stored under "kmlut.tensors" (an object keyed by N, in the given order).
 std::string kmlut_tensors_to_json(const std::vector<PalettizedTensorInfo>& tensors);
