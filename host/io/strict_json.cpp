@@ -81,7 +81,8 @@ class JsonScanner {
   // Keys of the root object arrive at depth 1, keys of an object that is a root member at depth 2.
   void on_key(int depth, const std::string& key) {
     if (!open_objects_.back().insert(key).second) {
-      throw InputError(source_ + ": duplicate key " + json_quote(key));
+      const std::string where = depth > 1 ? " in " + json_quote(current_member_) : "";
+      throw InputError(source_ + ": duplicate key " + json_quote(key) + where);
     }
     if (depth == 1) {
       current_member_ = key;

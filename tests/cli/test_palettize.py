@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end tests of `kmlut palettize`: the kmlut v1 output read back by an independent numpy
-decoder written from DESIGN §4, byte-identical copies, the report, sharded outputs, overwrite rules
-and that an interrupted run never leaves a truncated file under the output's name.
+decoder written from docs/format.md, byte-identical copies, the report, sharded outputs, overwrite
+rules and that a killed run leaves the output directory exactly as it was.
 
 Usage: test_palettize.py KMLUT_BINARY WORK_DIR
 """
@@ -148,27 +148,69 @@ def test_sharded(work):
           "output shards mirror the input's")
 
 
-def test_interrupted_run_leaves_no_truncated_output(work):
-    big = os.path.join(work, "big.safetensors")
+def write_big_checkpoint(directory, shards):
+    """Four 2048x4096 F32 tensors: one file, or `shards` files and an index, in `directory`."""
+    os.makedirs(directory, exist_ok=True)
     weight = np.random.default_rng(1).standard_t(4, size=(2048, 4096)).astype(np.float32) * 0.02
-    header = json.dumps({f"l{i}.weight": {"dtype": "F32", "shape": [2048, 4096],
-                                          "data_offsets": [i * weight.nbytes, (i + 1) * weight.nbytes]}
-                         for i in range(4)}).encode()
-    header += b" " * (-len(header) % 8)
-    with open(big, "wb") as f:
-        f.write(struct.pack("<Q", len(header)) + header + weight.tobytes() * 4)
-    before = open(big, "rb").read()
-    for delay in (0.05, 0.3, 1.0):
-        output = os.path.join(work, f"killed-{delay}.safetensors")
-        process = subprocess.Popen([KMLUT, "palettize", big, output, "--preset", "w8", "--quiet",
-                                    "--threads", "1"])
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        if os.path.exists(output):  # finished before the kill: it must then be complete
-            tensors, metadata = read_safetensors(output)
-            check(len(json.loads(metadata["kmlut.tensors"])) == 4, "an output present is complete")
-    check(open(big, "rb").read() == before, "killed runs leave the input untouched")
+    names = [f"l{i}.weight" for i in range(4)]
+    per_shard = [names[i::shards] for i in range(shards)]
+    files = ["model.safetensors"] if shards == 1 else [
+        f"model-{i + 1:05d}-of-{shards:05d}.safetensors" for i in range(shards)]
+    for file_name, members in zip(files, per_shard):
+        header = json.dumps({name: {"dtype": "F32", "shape": [2048, 4096],
+                                    "data_offsets": [i * weight.nbytes, (i + 1) * weight.nbytes]}
+                             for i, name in enumerate(members)}).encode()
+        header += b" " * (-len(header) % 8)
+        with open(os.path.join(directory, file_name), "wb") as f:
+            f.write(struct.pack("<Q", len(header)) + header + weight.tobytes() * len(members))
+    if shards == 1:
+        return os.path.join(directory, files[0])
+    weight_map = {name: files[i] for i, members in enumerate(per_shard) for name in members}
+    with open(os.path.join(directory, "model.safetensors.index.json"), "w") as f:
+        json.dump({"metadata": {}, "weight_map": weight_map}, f)
+    return directory
+
+
+def listing(directory):
+    """Every entry under `directory`, hidden ones included, with sizes of files."""
+    entries = []
+    for root, dirs, files in os.walk(directory):
+        for name in dirs + files:
+            path = os.path.join(root, name)
+            entries.append((os.path.relpath(path, directory),
+                            os.path.getsize(path) if os.path.isfile(path) else None))
+    return sorted(entries)
+
+
+def test_killed_run_leaves_the_directory_as_it_was(work):
+    """SIGKILL at several moments (reading, copying, clustering, writing): the output directory
+    lists exactly what it held before, or, when the run had finished, that plus a complete
+    output. Output files are unnamed until they are linked into place (docs/format.md)."""
+    for shards in (1, 2):
+        source = write_big_checkpoint(os.path.join(work, f"big-{shards}"), shards)
+        before_input = listing(os.path.dirname(source) if shards == 1 else source)
+        for delay in (0.02, 0.1, 0.4, 1.0, 2.5):
+            out_dir = os.path.join(work, f"killed-{shards}-{delay}")
+            os.makedirs(out_dir)
+            with open(os.path.join(out_dir, "unrelated.txt"), "w") as f:
+                f.write("kept")
+            before = listing(out_dir)
+            name = "out.safetensors" if shards == 1 else "out"
+            output = os.path.join(out_dir, name)
+            process = subprocess.Popen([KMLUT, "palettize", source, output, "--preset", "w8",
+                                        "--quiet", "--threads", "1"])
+            time.sleep(delay)
+            process.send_signal(signal.SIGKILL)
+            finished = process.wait() == 0
+            after = listing(out_dir)
+            if finished:  # the run won the race: its output must then be complete
+                code, _, err = run("verify", source, output)
+                check(code == 0, f"a finished run's output verifies ({code}: {err})")
+                after = [e for e in after if e[0] != name and not e[0].startswith(name + os.sep)]
+            check(after == before,
+                  f"kill after {delay}s ({shards} shard(s)) leaves the directory as it was: {after}")
+        check(listing(os.path.dirname(source) if shards == 1 else source) == before_input,
+              "killed runs leave the input untouched")
 
 
 def dtype_bytes(dtype, values):
@@ -273,7 +315,7 @@ def main():
     test_overwrite_rules(source, output)
     test_strict_failure_keeps_existing_output(work, output)
     test_sharded(work)
-    test_interrupted_run_leaves_no_truncated_output(work)
+    test_killed_run_leaves_the_directory_as_it_was(work)
     test_memory_stays_within_budget(work)
     test_full_disk_leaves_nothing(work, source)
     print(f"{len(FAILURES)} failure(s)")
