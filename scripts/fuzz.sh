@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-30}
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
-for target in fuzz_safetensors_header fuzz_config; do
+for target in fuzz_safetensors_header fuzz_config fuzz_kmlut_file fuzz_manifest; do
   corpus_name=${target#fuzz_}
   work=build/fuzz/corpus-$corpus_name
   mkdir -p "$work"
