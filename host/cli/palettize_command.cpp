@@ -8,11 +8,12 @@
 #include "host/cli/commands.hpp"
 #include "host/cli/output_policy.hpp"
 #include "host/cli/progress_reporter.hpp"
-#include "host/cli/report_json.hpp"
 #include "host/report/machine_info.hpp"
 #include "host/report/text_table.hpp"
+#include "kmlut/atomic_file.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/pipeline.hpp"
+#include "kmlut/report.hpp"
 
 namespace kmlut::cli {
 namespace {
@@ -94,7 +95,7 @@ void run_palettize(const PalettizeOptions& options) {
                            [&progress](const PipelineProgress& p) { progress.update(p); });
   progress.finish();
   if (!options.report.empty())
-    write_report(report, device, options.report);
+    write_file_atomically(options.report, palettize_report_json(report, device));
   progress.log(std::to_string(report.count(TensorStatus::Palettized)) + " palettized, " +
                std::to_string(report.count(TensorStatus::Skipped)) + " skipped, " +
                std::to_string(report.count(TensorStatus::Copied)) + " copied; " +

@@ -3,9 +3,9 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "config/config_tree.hpp"
 #include "host/cli/cli_input.hpp"
 #include "host/cli/commands.hpp"
+#include "host/report/spec_json.hpp"
 #include "host/report/text_table.hpp"
 #include "kmlut/plan.hpp"
 
@@ -47,7 +47,7 @@ nlohmann::ordered_json job_to_json(const Job& job) {
   entry["op_type"] =
       job.op_type.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(job.op_type);
   entry["state"] = job.state;
-  entry["spec"] = job.spec ? detail::spec_to_tree(*job.spec) : nlohmann::ordered_json();
+  entry["spec"] = reporting::spec_json(job.spec);
   entry["enable_fast_kmeans_mode"] = job.enable_fast_kmeans_mode;
   entry["rounding_precision"] = job.rounding_precision;
   entry["decided_by"] = job.decided_by;

@@ -84,8 +84,10 @@ def test_single_file(work):
                   f"{name}: report sse {rows[name]['sse']} vs independent decode {sse}")
             rel = np.sqrt(sse / np.sum(exact ** 2))
             check(rel < 0.2 and abs(rel - rows[name]["rel_error"]) < 1e-9, f"{name}: rel error {rel}")
-            check(rows[name]["status"] == "palettized" and rows[name]["n_bits"] == 4
-                  and rows[name]["group_size"] == 16 and rows[name]["num_luts"] == shape[0] // 16,
+            spec = rows[name]["spec"]
+            check(rows[name]["status"] == "palettized" and spec["n_bits"] == 4
+                  and spec["granularity"]["group_size"] == 16
+                  and rows[name]["num_luts"] == shape[0] // 16,
                   f"{name}: report row {rows[name]}")
         else:
             check(packed.get(name) == (dtype, shape, raw), f"{name} copied byte for byte")

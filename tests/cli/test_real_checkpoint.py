@@ -116,9 +116,10 @@ def main():
         "embeddings.word_embeddings.weight": (8, None),
     }
     for name, (n_bits, group_size) in expectations.items():
-        check(rows[name]["n_bits"] == n_bits and rows[name]["group_size"] == group_size,
-              f"mixed: {name} resolved to {rows[name]['n_bits']} bits, group {rows[name]['group_size']}")
-    check(rows["encoder.layer.1.intermediate.dense.weight"]["per_channel_scale"] is True,
+        spec = rows[name]["spec"]
+        got = (spec["n_bits"], spec["granularity"].get("group_size"))
+        check(got == (n_bits, group_size), f"mixed: {name} resolved to {got}")
+    check(rows["encoder.layer.1.intermediate.dense.weight"]["spec"]["enable_per_channel_scale"],
           "mixed: the name rule adds per-channel scale")
     check(rows["pooler.dense.weight"]["status"] == "copied", "mixed: the pooler is disabled")
     print(f"{len(FAILURES)} failure(s)")
