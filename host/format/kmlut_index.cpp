@@ -1,5 +1,7 @@
 // The kmlut v1 content of a checkpoint: every shard's "kmlut.tensors" entries, cross-checked
 // against the stored tensors (docs/format.md, "Reader checks").
+#include <unordered_map>
+
 #include "config/key_path.hpp"
 #include "host/format/palettized_parts_check.hpp"
 #include "kmlut/decode.hpp"
@@ -57,7 +59,25 @@ std::vector<const TensorInfo*> present_parts(const PalettizedParts& parts) {
 
 }  // namespace
 
-KmlutIndex::KmlutIndex(const Checkpoint& checkpoint) : checkpoint_(&checkpoint) {
+struct KmlutIndex::Impl {
+  const Checkpoint* checkpoint = nullptr;
+  std::vector<Entry> entries;
+  std::unordered_map<std::string, std::size_t> entry_by_name;
+  std::unordered_map<std::string, std::size_t> part_owner;  // part tensor -> entry
+};
+
+KmlutIndex::KmlutIndex(KmlutIndex&&) noexcept = default;
+KmlutIndex& KmlutIndex::operator=(KmlutIndex&&) noexcept = default;
+KmlutIndex::~KmlutIndex() = default;
+
+const std::vector<KmlutIndex::Entry>& KmlutIndex::entries() const {
+  return impl_->entries;
+}
+
+KmlutIndex::KmlutIndex(const Checkpoint& checkpoint) : impl_(std::make_unique<Impl>()) {
+  impl_->checkpoint = &checkpoint;
+  std::vector<Entry>& entries = impl_->entries;
+  std::unordered_map<std::string, std::size_t>& part_owner = impl_->part_owner;
   for (const SafetensorsFile& file : checkpoint.shards()) {
     const std::string source = file.path().string();
     const std::string* listing = file.header().metadata_value(kKmlutTensorsKey);
@@ -84,31 +104,31 @@ KmlutIndex::KmlutIndex(const Checkpoint& checkpoint) : checkpoint_(&checkpoint) 
                "its parts " + json_quote(entry.info.lut) + " and " + json_quote(part->name) +
                    " are in different shards");
         }
-        if (!part_owner_.emplace(part->name, entries_.size()).second) {
+        if (!part_owner.emplace(part->name, entries.size()).second) {
           fail(source, entry.info.name,
                "its part " + json_quote(part->name) + " also belongs to " +
-                   json_quote(entries_[part_owner_[part->name]].info.name));
+                   json_quote(entries[part_owner[part->name]].info.name));
         }
       }
-      entry_by_name_.emplace(entry.info.name, entries_.size());
-      entries_.push_back(std::move(entry));
+      impl_->entry_by_name.emplace(entry.info.name, entries.size());
+      entries.push_back(std::move(entry));
     }
   }
 }
 
 const KmlutIndex::Entry* KmlutIndex::find(const std::string& name) const {
-  const auto it = entry_by_name_.find(name);
-  return it == entry_by_name_.end() ? nullptr : &entries_[it->second];
+  const auto it = impl_->entry_by_name.find(name);
+  return it == impl_->entry_by_name.end() ? nullptr : &impl_->entries[it->second];
 }
 
 const KmlutIndex::Entry* KmlutIndex::entry_of_part(const std::string& tensor) const {
-  const auto it = part_owner_.find(tensor);
-  return it == part_owner_.end() ? nullptr : &entries_[it->second];
+  const auto it = impl_->part_owner.find(tensor);
+  return it == impl_->part_owner.end() ? nullptr : &impl_->entries[it->second];
 }
 
 std::vector<std::uint8_t> KmlutIndex::reconstruct(const Entry& entry) const {
   return reconstruct_palettized(entry.info, entry.parts,
-                                checkpoint_->shards()[entry.shard].path().string());
+                                impl_->checkpoint->shards()[entry.shard].path().string());
 }
 
 }  // namespace kmlut

@@ -6,8 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "kmlut/checkpoint.hpp"
@@ -51,8 +51,11 @@ class KmlutIndex {
   // lie in one shard and belong to one entry, no stored tensor under an entry's name N.
   // A checkpoint without kmlut metadata gives an empty index. Throws InputError.
   explicit KmlutIndex(const Checkpoint& checkpoint);
+  KmlutIndex(KmlutIndex&&) noexcept;
+  KmlutIndex& operator=(KmlutIndex&&) noexcept;
+  ~KmlutIndex();
 
-  const std::vector<Entry>& entries() const { return entries_; }
+  const std::vector<Entry>& entries() const;
   // The entry of palettized tensor N, or nullptr.
   const Entry* find(const std::string& name) const;
   // The entry a stored tensor is a part of (lut, indices, scale, ...), or nullptr.
@@ -61,10 +64,8 @@ class KmlutIndex {
   std::vector<std::uint8_t> reconstruct(const Entry& entry) const;
 
  private:
-  const Checkpoint* checkpoint_;
-  std::vector<Entry> entries_;
-  std::unordered_map<std::string, std::size_t> entry_by_name_;
-  std::unordered_map<std::string, std::size_t> part_owner_;  // part tensor -> entry
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 struct DecodeSummary {
