@@ -1,9 +1,9 @@
 // The "kmlut.tensors" metadata entry as JSON, written and read strictly (docs/format.md,
 // "Metadata"): every integer must be a JSON integer in range, keys appear once, and each entry must
-// be consistent on its own (palettized_shapes checks the geometry).
+// be consistent on its own (palettized_shapes checks the geometry). Unknown fields are ignored, as
+// docs/format.md promises readers of later minor versions.
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <unordered_set>
 
 #include "config/key_path.hpp"
 #include "host/io/strict_json.hpp"
@@ -50,7 +50,8 @@ class EntryReader {
   std::int64_t integer(const Json& value, const std::string& what, std::int64_t low,
                        std::int64_t high) const {
     // nlohmann reads every non-negative integer as unsigned; negative ones and floats fail here.
-    if (!value.is_number_unsigned() || value.get<std::uint64_t>() < static_cast<std::uint64_t>(low) ||
+    if (!value.is_number_unsigned() ||
+        value.get<std::uint64_t>() < static_cast<std::uint64_t>(low) ||
         value.get<std::uint64_t>() > static_cast<std::uint64_t>(high)) {
       fail(what + " must be an integer from " + std::to_string(low) + " to " +
            std::to_string(high) + ", not " + value.dump());
@@ -82,8 +83,8 @@ class EntryReader {
       fail("\"shape\" must be an array of integers, not " + value.dump());
     std::vector<std::int64_t> shape;
     for (const Json& dim : value) {
-      shape.push_back(integer(dim, "a dimension of \"shape\"", 0,
-                              std::numeric_limits<std::int64_t>::max()));
+      shape.push_back(
+          integer(dim, "a dimension of \"shape\"", 0, std::numeric_limits<std::int64_t>::max()));
     }
     return shape;
   }
@@ -94,22 +95,11 @@ class EntryReader {
   const std::string& tensor_;
 };
 
-const std::unordered_set<std::string>& known_fields() {
-  static const std::unordered_set<std::string> fields{
-      "shape", "dtype",      "n_bits",  "cluster_dim", "vector_axis", "group_axis",
-      "group_size", "packing", "lut",   "indices",     "scale"};
-  return fields;
-}
-
 PalettizedTensorInfo parse_entry(const std::string& name, const Json& entry,
                                  const std::string& source) {
   const EntryReader reader(entry, source, name);
   if (!entry.is_object())
     reader.fail("expected an object, not " + entry.dump());
-  for (const auto& item : entry.items()) {
-    if (known_fields().count(item.key()) == 0)
-      reader.fail("unknown field " + json_quote(item.key()));
-  }
   constexpr std::int64_t kMaxInt = std::numeric_limits<int>::max();
   PalettizedTensorInfo info;
   info.name = name;
@@ -123,8 +113,8 @@ PalettizedTensorInfo parse_entry(const std::string& name, const Json& entry,
   info.cluster_dim = reader.small_integer("cluster_dim", 1, static_cast<int>(kMaxInt));
   info.vector_axis = reader.optional_integer<int>("vector_axis", 0, kMaxInt);
   info.group_axis = reader.optional_integer<int>("group_axis", 0, kMaxInt);
-  info.group_size = reader.optional_integer<std::int64_t>(
-      "group_size", 1, std::numeric_limits<std::int64_t>::max());
+  info.group_size = reader.optional_integer<std::int64_t>("group_size", 1,
+                                                          std::numeric_limits<std::int64_t>::max());
   info.packing = reader.string(reader.required("packing"), "packing");
   if (info.packing != "lsb_bitstream")
     reader.fail("unknown packing " + json_quote(info.packing) + " (expected lsb_bitstream)");

@@ -112,7 +112,6 @@ def variants():
     field("lut is a number", "lut", "3")
     field("indices names the LUT", "indices", '"fc.weight.lut"')
     field("scale names a missing tensor", "scale", '"fc.weight.nope"')
-    field("unknown field", "scael", '"fc.weight.scale"')
     dup = entry_text(entry)[:-2] + ', "n_bits": 3}}'
     out.append(("duplicate field", tensors, metadata(dup), True))
     one = entry_text(entry)[1:-1]
