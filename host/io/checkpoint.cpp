@@ -22,7 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-constexpr std::string_view kIndexFileName = "model.safetensors.index.json";
 constexpr std::string_view kWeightMapKey = "weight_map";
 constexpr std::size_t kMaxListedFiles = 5;
 
@@ -160,7 +159,7 @@ std::string listing(const std::vector<std::string>& names) {
 }
 
 OpenedShards open_directory(const fs::path& directory) {
-  const fs::path index = directory / kIndexFileName;
+  const fs::path index = directory / kSafetensorsIndexFileName;
   std::error_code error;
   if (fs::is_regular_file(index, error)) {
     return open_index(index);
@@ -171,7 +170,7 @@ OpenedShards open_directory(const fs::path& directory) {
   }
   const std::string found = names.empty() ? "no .safetensors file"
                                           : "several .safetensors files (" + listing(names) + ")";
-  throw InputError(directory.string() + ": " + found + " and no " + std::string(kIndexFileName));
+  throw InputError(directory.string() + ": " + found + " and no " + std::string(kSafetensorsIndexFileName));
 }
 
 OpenedShards open_input(const fs::path& input) {
