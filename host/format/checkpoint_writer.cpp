@@ -42,7 +42,8 @@ CheckpointWriter::CheckpointWriter(std::filesystem::path output, Checkpoint::Lay
   impl_->output = std::move(output);
   impl_->layout = layout;
   if (layout == Checkpoint::Layout::SingleFile && shards.size() != 1) {
-    throw InputError(impl_->output.string() + ": a single-file output needs exactly one shard, got " +
+    throw InputError(impl_->output.string() +
+                     ": a single-file output needs exactly one shard, got " +
                      std::to_string(shards.size()));
   }
   for (ShardContents& shard : shards) {
@@ -50,7 +51,9 @@ CheckpointWriter::CheckpointWriter(std::filesystem::path output, Checkpoint::Lay
     for (const OutputTensor& tensor : shard.tensors) {
       if (!impl_->shard_of.emplace(tensor.name, index).second)
         throw InputError(impl_->output.string() + ": duplicate tensor name " + tensor.name);
-      impl_->weight_map[tensor.name] = shard.file_name;
+      // Names are unique (checked above): append instead of ordered_json's linear-time lookup.
+      impl_->weight_map.get_ptr<nlohmann::ordered_json::object_t*>()->push_back(
+          {tensor.name, shard.file_name});
     }
     impl_->shards.push_back(std::make_unique<SafetensorsWriter>(
         impl_->shard_path(shard), std::move(shard.tensors), std::move(shard.metadata)));
