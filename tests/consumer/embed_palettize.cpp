@@ -27,7 +27,8 @@ constexpr std::int64_t kCols = 48;
 std::vector<float> make_weight() {
   std::vector<float> weight(kRows * kCols);
   for (std::size_t i = 0; i < weight.size(); ++i)
-    weight[i] = 0.02f * std::sin(0.37f * static_cast<float>(i)) * (1.0f + static_cast<float>(i % 7));
+    weight[i] =
+        0.02f * std::sin(0.37f * static_cast<float>(i)) * (1.0f + static_cast<float>(i % 7));
   return weight;
 }
 

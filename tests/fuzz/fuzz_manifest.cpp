@@ -20,10 +20,10 @@ kmlut::TensorInfo tensor(const std::string& name, std::vector<std::int64_t> shap
 
 const std::vector<kmlut::TensorInfo>& checkpoint_tensors() {
   static const std::vector<kmlut::TensorInfo> tensors{
-      tensor("embed_tokens.weight", {100, 16}),    tensor("layers.0.attn.q_proj.weight", {16, 16}),
-      tensor("layers.0.attn.q_proj.bias", {16}),   tensor("layers.0.mlp.up_proj.weight", {64, 16}),
-      tensor("mha.in_proj_weight", {48, 16}),      tensor("stem.conv.weight", {8, 4, 3, 3}),
-      tensor("lm_head.weight", {100, 16}),         tensor("logit_scale", {})};
+      tensor("embed_tokens.weight", {100, 16}),  tensor("layers.0.attn.q_proj.weight", {16, 16}),
+      tensor("layers.0.attn.q_proj.bias", {16}), tensor("layers.0.mlp.up_proj.weight", {64, 16}),
+      tensor("mha.in_proj_weight", {48, 16}),    tensor("stem.conv.weight", {8, 4, 3, 3}),
+      tensor("lm_head.weight", {100, 16}),       tensor("logit_scale", {})};
   return tensors;
 }
 
