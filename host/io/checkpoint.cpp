@@ -170,7 +170,8 @@ OpenedShards open_directory(const fs::path& directory) {
   }
   const std::string found = names.empty() ? "no .safetensors file"
                                           : "several .safetensors files (" + listing(names) + ")";
-  throw InputError(directory.string() + ": " + found + " and no " + std::string(kSafetensorsIndexFileName));
+  throw InputError(directory.string() + ": " + found + " and no " +
+                   std::string(kSafetensorsIndexFileName));
 }
 
 OpenedShards open_input(const fs::path& input) {
