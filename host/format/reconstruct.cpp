@@ -116,7 +116,8 @@ PalettizedShapes check_parts(const EntryContext& entry) {
                  shape_text(part.shape));
     }
   }
-  if (!shapes.quantized_lut() && (parts.lut_scale.info != nullptr || parts.lut_zero_point.info != nullptr)) {
+  if (!shapes.quantized_lut() &&
+      (parts.lut_scale.info != nullptr || parts.lut_zero_point.info != nullptr)) {
     entry.fail("its LUT is " + std::string(dtype_name(shapes.lut_dtype)) + ", yet " +
                names.lut_scale + " or " + names.lut_zero_point + " is present");
   }
@@ -207,14 +208,12 @@ std::size_t element_size(DType dtype) {
   return dtype_bits(dtype) / 8;
 }
 
-
 }  // namespace
 
 void detail::check_palettized_parts(const PalettizedTensorInfo& info, const PalettizedParts& parts,
                                     const std::string& source) {
   check_parts({info, parts, source});
 }
-
 
 std::vector<std::uint8_t> reconstruct_palettized(const PalettizedTensorInfo& info,
                                                  const PalettizedParts& parts,
