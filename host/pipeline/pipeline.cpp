@@ -5,13 +5,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <future>
 #include <memory>
 #include <optional>
 #include <unordered_map>
 
 #include "config/key_path.hpp"
+#include "host/pipeline/available_memory.hpp"
 #include "kmlut/checkpoint_writer.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/format.hpp"
@@ -31,18 +31,6 @@ double timed(Work&& work) {
   const auto start = Clock::now();
   work();
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-std::uint64_t available_memory() {
-  std::ifstream meminfo("/proc/meminfo");
-  std::string key;
-  std::uint64_t kib = 0;
-  std::string unit;
-  while (meminfo >> key >> kib >> unit) {
-    if (key == "MemAvailable:")
-      return kib * 1024;
-  }
-  return 0;
 }
 
 std::uint64_t effective_budget(const PipelineOptions& options) {

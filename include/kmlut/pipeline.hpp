@@ -18,7 +18,7 @@ namespace kmlut {
 
 struct PipelineOptions {
   // Bytes of tensor data one batch may hold in flight (inputs and results); 0 = a quarter of the
-  // available memory, at least 256 MiB.
+  // available memory (MemAvailable, lowered to the cgroup's limit minus usage), at least 256 MiB.
   std::uint64_t memory_budget = 0;
   // A tensor the config selects but that cannot be palettized is an error instead of a skip.
   bool strict = false;

@@ -11,10 +11,10 @@
 #include <numeric>
 #include <thread>
 
-#include "host/backends/cpu/parallel_for.hpp"
 #include "host/backends/cpu/random_stream.hpp"
 #include "host/backends/cpu/scalar_block_clusterer.hpp"
 #include "host/backends/cpu/sensitivity.hpp"
+#include "host/backends/cpu/thread_pool.hpp"
 #include "host/backends/cpu/vector_block_clusterer.hpp"
 #include "host/palettize/block_layout.hpp"
 #include "host/palettize/float_format_dispatch.hpp"
@@ -254,8 +254,8 @@ std::vector<std::uint8_t> as_bytes(const std::vector<T>& values) {
 class CpuBackend final : public Backend {
  public:
   explicit CpuBackend(int threads)
-      : threads_(threads > 0 ? static_cast<unsigned>(threads)
-                             : std::max(1u, std::thread::hardware_concurrency())) {}
+      : pool_(threads > 0 ? static_cast<unsigned>(threads)
+                          : std::max(1u, std::thread::hardware_concurrency())) {}
 
   std::string name() const override { return "cpu"; }
 
@@ -268,16 +268,16 @@ class CpuBackend final : public Backend {
       for (std::size_t b = 0; b < jobs[j].block_count(); ++b)
         (is_split(jobs[j], b) ? split : tasks).push_back({j, b});
     }
-    std::vector<Clusterers> clusterers(threads_);
-    parallel_for(tasks.size(), threads_, [&](unsigned worker, std::size_t task) {
+    std::vector<Clusterers> clusterers(pool_.size());
+    pool_.run(tasks.size(), [&](unsigned worker, std::size_t task) {
       run_block(clusterers[worker], jobs[tasks[task].job], tasks[task].block, run_serially);
     });
-    const ChunkRunner pool = [this](std::size_t chunks,
-                                    const std::function<void(std::size_t)>& body) {
-      parallel_for(chunks, threads_, [&](unsigned, std::size_t chunk) { body(chunk); });
+    const ChunkRunner on_pool = [this](std::size_t chunks,
+                                       const std::function<void(std::size_t)>& body) {
+      pool_.run(chunks, [&](unsigned, std::size_t chunk) { body(chunk); });
     };
     for (const BlockRef& ref : split)
-      run_block(clusterers[0], jobs[ref.job], ref.block, pool);
+      run_block(clusterers[0], jobs[ref.job], ref.block, on_pool);
     std::vector<PalettizeResult> results;
     results.reserve(jobs.size());
     for (PreparedJob& job : jobs)
@@ -435,7 +435,7 @@ class CpuBackend final : public Backend {
     return table.data();
   }
 
-  unsigned threads_;
+  ThreadPool pool_;  // lives as long as the backend: one set of threads for every batch
   std::mutex tables_mutex_;
   std::map<int, std::vector<float>> rounding_tables_;
 };
