@@ -296,8 +296,9 @@ void check_scale(const EntryContext& entry) {
   }
 }
 
-// An I8/U8 LUT needs N.lut_scale (F32 [num_luts]) and may have N.lut_zero_point (LUT dtype,
-// [num_luts]); a float LUT has neither.
+// An I8/U8 LUT needs N.lut_scale (the weight's dtype, [num_luts]: the dtype of the values it
+// produces, as in Core ML's constexpr_blockwise_shift_scale) and may have N.lut_zero_point (LUT
+// dtype, [num_luts]); a float LUT has neither.
 void check_lut_quantization(const EntryContext& entry, std::uint64_t num_luts) {
   const PalettizedParts& parts = entry.parts;
   const DType lut_dtype = parts.lut.info->dtype;
@@ -313,9 +314,10 @@ void check_lut_quantization(const EntryContext& entry, std::uint64_t num_luts) {
   const TensorInfo* scale = parts.lut_scale.info;
   if (scale == nullptr)
     entry.fail("its LUT is quantized but " + json_quote(name + ".lut_scale") + " is missing");
-  if (scale->dtype != DType::F32 || scale->shape != expected) {
+  if (scale->dtype != entry.info.dtype || scale->shape != expected) {
     entry.fail(json_quote(name + ".lut_scale") + " is " + std::string(dtype_name(scale->dtype)) +
-               " " + shape_text(scale->shape) + "; expected F32 " + shape_text(expected));
+               " " + shape_text(scale->shape) + "; expected " +
+               std::string(dtype_name(entry.info.dtype)) + " " + shape_text(expected));
   }
   const TensorInfo* zero_point = parts.lut_zero_point.info;
   if (zero_point != nullptr && (zero_point->dtype != lut_dtype || zero_point->shape != expected)) {
@@ -373,7 +375,8 @@ Geometry check_entry(const EntryContext& entry) {
 // Reconstruction.
 
 // The LUT values as D holds them (exact in a double), table after table. A quantized LUT is
-// dequantized as (q − zero_point)·lut_scale in float32 (float64 for D = F64), then cast to D.
+// dequantized as (q − zero_point)·lut_scale in float32 (float64 for D = F64), then cast to D; the
+// scale is a value of D.
 std::vector<double> lut_values(const PalettizedTensorInfo& info, const PalettizedParts& parts,
                                const Geometry& geometry) {
   const DType lut_dtype = parts.lut.info->dtype;
@@ -381,7 +384,8 @@ std::vector<double> lut_values(const PalettizedTensorInfo& info, const Palettize
   std::vector<double> values(geometry.num_luts * per_table);
   const bool quantized = lut_dtype == DType::I8 || lut_dtype == DType::U8;
   for (std::uint64_t table = 0; table < geometry.num_luts; ++table) {
-    const float scale = quantized ? load<float>(parts.lut_scale.bytes.data, table) : 1.0f;
+    const double scale =
+        quantized ? read_number(info.dtype, parts.lut_scale.bytes.data, table) : 1.0;
     const double zero = parts.lut_zero_point.info != nullptr
                             ? read_number(lut_dtype, parts.lut_zero_point.bytes.data, table)
                             : 0.0;
@@ -390,9 +394,9 @@ std::vector<double> lut_values(const PalettizedTensorInfo& info, const Palettize
       if (!quantized) {
         values[k] = q;
       } else if (info.dtype == DType::F64) {
-        values[k] = (q - zero) * static_cast<double>(scale);
+        values[k] = (q - zero) * scale;
       } else {  // q − zero is an integer of at most 9 bits: exact in float32
-        values[k] = round_to(info.dtype, static_cast<float>(q - zero) * scale);
+        values[k] = round_to(info.dtype, static_cast<float>(q - zero) * static_cast<float>(scale));
       }
     }
   }

@@ -239,7 +239,7 @@ class CheckpointPalettizer {
         tensors[ref.shard].push_back({*info.scale, request.weight.dtype, shapes.scale_shape});
       if (request.spec.lut_qspec) {
         const std::vector<std::int64_t> per_lut{static_cast<std::int64_t>(shapes.num_luts)};
-        tensors[ref.shard].push_back({request.name + ".lut_scale", DType::F32, per_lut});
+        tensors[ref.shard].push_back({request.name + ".lut_scale", request.weight.dtype, per_lut});
         tensors[ref.shard].push_back({request.name + ".lut_zero_point", shapes.lut_dtype, per_lut});
       }
       described[ref.shard].push_back(info);

@@ -1,74 +1,20 @@
-// The four float formats a weight may have, as compile-time traits: how an element is read, how a
-// value is rounded into the format (ties to even), and the arithmetic torch performs in it for the
-// per-channel scale (float math for the 16-bit formats, rounded once to the format).
+// Dispatch over the four float formats a weight may have; the traits themselves (how an element is
+// read, how a value is rounded into the format, the arithmetic torch performs in it) are
+// numeric::FloatFormat, shared with the CUDA kernels.
 #pragma once
 
-#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
 
 #include "kmlut/dtype.hpp"
-#include "kmlut/numeric/float_formats.hpp"
+#include "kmlut/numeric/float_format.hpp"
 
 namespace kmlut::cpu {
 
+// One home for the format rules: the CUDA kernels read the same traits.
 template <DType D>
-struct WeightFormat;
-
-template <>
-struct WeightFormat<DType::F64> {
-  using Storage = double;
-  static bool is_finite(Storage v) { return std::isfinite(v); }
-  static double to_double(Storage v) { return v; }
-  static Storage from_double(double v) { return v; }
-  static Storage divide(Storage a, Storage b) { return a / b; }
-  static Storage multiply(Storage a, Storage b) { return a * b; }
-};
-
-template <>
-struct WeightFormat<DType::F32> {
-  using Storage = float;
-  static bool is_finite(Storage v) { return std::isfinite(v); }
-  static double to_double(Storage v) { return v; }
-  static Storage from_double(double v) { return static_cast<float>(v); }
-  static Storage divide(Storage a, Storage b) { return a / b; }
-  static Storage multiply(Storage a, Storage b) { return a * b; }
-};
-
-template <>
-struct WeightFormat<DType::F16> {
-  using Storage = std::uint16_t;
-  static bool is_finite(Storage v) { return (v & 0x7C00u) != 0x7C00u; }  // exponent not all ones
-  static double to_double(Storage v) { return numeric::half_bits_to_float(v); }
-  static Storage from_double(double v) { return numeric::double_to_half_bits(v); }
-  static Storage divide(Storage a, Storage b) {
-    return numeric::float_to_half_bits(numeric::half_bits_to_float(a) /
-                                       numeric::half_bits_to_float(b));
-  }
-  static Storage multiply(Storage a, Storage b) {
-    return numeric::float_to_half_bits(numeric::half_bits_to_float(a) *
-                                       numeric::half_bits_to_float(b));
-  }
-};
-
-template <>
-struct WeightFormat<DType::BF16> {
-  using Storage = std::uint16_t;
-  static bool is_finite(Storage v) { return (v & 0x7F80u) != 0x7F80u; }
-  static double to_double(Storage v) { return numeric::bf16_bits_to_float(v); }
-  static Storage from_double(double v) {
-    return numeric::float_to_bf16_bits(numeric::double_to_float_round_to_odd(v));
-  }
-  static Storage divide(Storage a, Storage b) {
-    return numeric::float_to_bf16_bits(numeric::bf16_bits_to_float(a) /
-                                       numeric::bf16_bits_to_float(b));
-  }
-  static Storage multiply(Storage a, Storage b) {
-    return numeric::float_to_bf16_bits(numeric::bf16_bits_to_float(a) *
-                                       numeric::bf16_bits_to_float(b));
-  }
-};
+using WeightFormat = numeric::FloatFormat<D>;
 
 template <DType D>
 struct FormatTag {
