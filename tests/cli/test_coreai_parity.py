@@ -141,6 +141,7 @@ def check(condition, what):
 def llm_like_checkpoint(seed=0):
     """A small LLM-like checkpoint: heavy-tailed weights (Student t, a few outliers per row) in a
     decoder with norms, an embedding, a conv1d, a conv2d and a multi-head attention."""
+    torch.manual_seed(seed)  # StudentT samples from the global generator
     g = torch.Generator().manual_seed(seed)
 
     def weight(*shape):
