@@ -13,25 +13,31 @@ namespace {
   throw ConfigError(path + ": " + problem);
 }
 
-bool is_null_or_string(const Tree& value, const char* const* accepted, std::size_t count) {
+// null, the registry name, or the class: its path or str(class) ("<class '...Name'>").
+bool names_default(const Tree& value, const std::string& registry_name,
+                   const std::string& class_name) {
   if (value.is_null())
     return true;
   if (!value.is_string())
     return false;
-  const std::string text = value.get<std::string>();
-  for (std::size_t i = 0; i < count; ++i) {
-    // "default", the class path, or str(class) all name the same class.
-    if (text == accepted[i] || text.find(accepted[i]) != std::string::npos)
-      return true;
+  std::string text = value.get<std::string>();
+  if (text == registry_name)
+    return true;
+  const std::string str_suffix = "'>";
+  if (text.size() > str_suffix.size() &&
+      text.compare(text.size() - str_suffix.size(), str_suffix.size(), str_suffix) == 0) {
+    text.resize(text.size() - str_suffix.size());
   }
-  return false;
+  return text == class_name || (text.size() > class_name.size() &&
+                                text.compare(text.size() - class_name.size() - 1,
+                                             class_name.size() + 1, "." + class_name) == 0);
 }
 
-template <std::size_t N>
-void expect_named(const Tree& qspec, const char* key, const std::string& path,
-                  const char* const (&accepted)[N], const char* meaning) {
+void expect_default(const Tree& qspec, const char* key, const std::string& path,
+                    const std::string& registry_name, const std::string& class_name,
+                    const char* meaning) {
   const auto it = qspec.find(key);
-  if (it != qspec.end() && !is_null_or_string(*it, accepted, N)) {
+  if (it != qspec.end() && !names_default(*it, registry_name, class_name)) {
     unsupported(child_path(path, key),
                 std::string("kmlut implements only ") + meaning + ", got " + it->dump());
   }
@@ -95,15 +101,13 @@ bool is_empty_activation_spec(const Tree& value) {
 }
 
 void check_lut_qspec_dump_keys(const Tree& qspec, const std::string& path, LutDType dtype) {
-  static const char* const kZp[] = {"zp"};
-  static const char* const kDefault[] = {"default", "_DefaultFakeQuantizeImpl"};
-  static const char* const kDefaultCalculator[] = {"default", "_DefaultQParamsCalculator"};
-  static const char* const kMinMax[] = {"minmax", "MinMaxRangeCalculator"};
-  expect_named(qspec, "qformulation", path, kZp, "the zero-point formulation (zp)");
-  expect_named(qspec, "fake_quantize_cls", path, kDefault, "the default fake quantizer");
-  expect_named(qspec, "qparam_calculator_cls", path, kDefaultCalculator,
-               "the default qparams calculator");
-  expect_named(qspec, "range_calculator_cls", path, kMinMax, "the minmax range calculator");
+  expect_default(qspec, "qformulation", path, "zp", "ZP", "the zero-point formulation (zp)");
+  expect_default(qspec, "fake_quantize_cls", path, "default", "_DefaultFakeQuantizeImpl",
+                 "the default fake quantizer");
+  expect_default(qspec, "qparam_calculator_cls", path, "default", "_DefaultQParamsCalculator",
+                 "the default qparams calculator");
+  expect_default(qspec, "range_calculator_cls", path, "minmax", "MinMaxRangeCalculator",
+                 "the minmax range calculator");
   if (const auto it = qspec.find("granularity"); it != qspec.end() && !is_per_tensor(*it)) {
     unsupported(child_path(path, "granularity"),
                 "a LUT is quantized per LUT; expected {type: per_tensor}, got " + it->dump());
