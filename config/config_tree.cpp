@@ -9,6 +9,7 @@
 #include <limits>
 #include <string>
 
+#include "config/coreai_dump_keys.hpp"
 #include "config/key_path.hpp"
 #include "kmlut/error.hpp"
 
@@ -24,16 +25,31 @@ constexpr const char* kModuleActivationKeys[] = {"module_input_spec", "module_ou
 
 const Keys kDocumentKeys = {"kmeans_palettization_config", "palettization_spec"};
 const Keys kConfigKeys = {"global_config", "module_type_configs", "module_name_configs"};
-const Keys kModuleKeys = {"op_state_spec",     "op_input_spec",      "op_output_spec",
-                          "op_type_config",    "op_name_config",     "module_state_spec",
-                          "module_input_spec", "module_output_spec", "enable_fast_kmeans_mode",
-                          "rounding_precision"};
+const Keys kModuleKeys = {"op_state_spec",      "op_input_spec",      "op_output_spec",
+                          "op_type_config",     "op_name_config",     "module_state_spec",
+                          "module_input_spec",  "module_output_spec", "enable_fast_kmeans_mode",
+                          "rounding_precision", "pat_schedule"};
 const Keys kOpKeys = {"op_state_spec", "op_input_spec", "op_output_spec"};
-const Keys kSpecKeys = {"n_bits", "granularity", "cluster_dim", "enable_per_channel_scale",
-                        "lut_qspec"};
+const Keys kSpecKeys = {"n_bits",      "granularity",
+                        "cluster_dim", "enable_per_channel_scale",
+                        "lut_qspec",   "training_strategy_spec"};
 const Keys kPerTensorKeys = {"type", "axis"};
 const Keys kPerGroupedChannelKeys = {"type", "axis", "group_size"};
-const Keys kLutQSpecKeys = {"dtype", "qscheme"};
+// dtype and qscheme, then the rest of coreai_opt's QuantizationSpec dump (coreai_dump_keys.hpp).
+const Keys kLutQSpecKeys = {"dtype",
+                            "qscheme",
+                            "qformulation",
+                            "granularity",
+                            "fake_quantize_cls",
+                            "qparam_calculator_cls",
+                            "range_calculator_cls",
+                            "float_range",
+                            "scale_dtype",
+                            "n_bits",
+                            "target_dtype",
+                            "quant_min",
+                            "quant_max",
+                            "_quant_range"};
 
 [[noreturn]] void fail(const std::string& path, const std::string& problem) {
   throw ConfigError(path.empty() ? problem : path + ": " + problem);
@@ -152,7 +168,7 @@ Granularity granularity_from_tree(const Tree& value, const std::string& path) {
 }
 
 LutDType lut_dtype_from_tree(const Tree& value, const std::string& path) {
-  const std::string dtype = read_string(value, path);
+  const std::string dtype = without_torch_prefix(read_string(value, path));
   if (dtype == "int8")
     return LutDType::Int8;
   if (dtype == "uint8")
@@ -181,6 +197,7 @@ std::optional<LutQSpec> lut_qspec_from_tree(const Tree& value, const std::string
   if (const Tree* qscheme = find(value, "qscheme")) {
     qspec.qscheme = qscheme_from_tree(*qscheme, path + ".qscheme");
   }
+  check_lut_qspec_dump_keys(value, path, qspec.dtype);
   return qspec;
 }
 
@@ -242,9 +259,10 @@ template <std::size_t N>
 void check_weight_only(const Tree& object, const std::string& path, const char* const (&keys)[N]) {
   for (const char* key : keys) {
     const Tree* value = find(object, key);
-    if (value && !value->is_null() && !(value->is_object() && value->empty())) {
+    if (value && !is_empty_activation_spec(*value)) {
       fail(path + "." + key,
-           "palettization is weight-only, expected null or {}, got " + describe(*value));
+           "palettization is weight-only, expected null, {} or only null entries, got " +
+               describe(*value));
     }
   }
 }
@@ -343,6 +361,7 @@ KMeansPalettizerConfig palettizer_config_from_tree(const Tree& value) {
       module_configs_from_tree(value, "module_type_configs", path + ".module_type_configs");
   config.module_name_configs =
       module_configs_from_tree(value, "module_name_configs", path + ".module_name_configs");
+  config.ignored_keys = ignored_training_keys(value, path);
   return config;
 }
 

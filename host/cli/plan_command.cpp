@@ -73,12 +73,15 @@ void run_plan(const PlanOptions& options) {
   const Plan plan = resolve_plan(config, model, tensors);
   if (!options.json) {
     print_table(plan, std::cout);
+    for (const std::string& note : config.ignored_keys)
+      std::cout << "ignored " << note << '\n';
     return;
   }
   nlohmann::ordered_json document;
   document["jobs"] = nlohmann::ordered_json::array();
   for (const Job& job : plan.jobs)
     document["jobs"].push_back(job_to_json(job));
+  document["ignored_keys"] = config.ignored_keys;
   std::cout << document.dump(2) << '\n';
 }
 

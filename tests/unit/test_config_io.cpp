@@ -288,16 +288,19 @@ TEST(ConfigIoDocument, UnknownConfigKeysAreListed) {
             "c.json: kmeans_palettization_config.global_config: unknown key \"op_state\" "
             "(expected one of: op_state_spec, op_input_spec, op_output_spec, op_type_config, "
             "op_name_config, module_state_spec, module_input_spec, module_output_spec, "
-            "enable_fast_kmeans_mode, rounding_precision)");
+            "enable_fast_kmeans_mode, rounding_precision, pat_schedule)");
 }
 
 TEST(ConfigIoDocument, EmptyActivationSpecsFromCoreaiOptDumpsAreAccepted) {
   EXPECT_EQ(config_from_json(json_doc(R"({"global_config": {"op_input_spec": null,
       "op_output_spec": {}, "module_input_spec": null, "module_output_spec": null}})")),
             KMeansPalettizerConfig{});
+  // coreai_opt's own dump writes {"*": null}: only null entries.
+  EXPECT_EQ(config_from_json(json_doc(R"({"global_config": {"op_input_spec": {"*": null}}})")),
+            KMeansPalettizerConfig{});
   EXPECT_EQ(json_error(json_doc(R"({"global_config": {"op_input_spec": {"x": {}}}})")),
             "c.json: kmeans_palettization_config.global_config.op_input_spec: palettization is "
-            "weight-only, expected null or {}, got an object");
+            "weight-only, expected null, {} or only null entries, got an object");
 }
 
 // --- absent vs null --------------------------------------------------------------------------
