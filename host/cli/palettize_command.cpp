@@ -6,7 +6,7 @@
 
 #include "host/cli/cli_input.hpp"
 #include "host/cli/commands.hpp"
-#include "host/cli/output_policy.hpp"
+#include "host/cli/output_target.hpp"
 #include "host/cli/progress_reporter.hpp"
 #include "host/cli/report_json.hpp"
 #include "host/report/machine_info.hpp"
@@ -74,7 +74,7 @@ void run_palettize(const PalettizeOptions& options) {
   if (!options.memory_budget.empty())
     pipeline.memory_budget = parse_bytes(options.memory_budget);
   const Checkpoint checkpoint = Checkpoint::open(options.input);
-  check_output(checkpoint, options.output, options.force);
+  check_output_target(options.input, checkpoint, options.output, options.force);
   std::optional<Checkpoint> sensitivities;
   if (!options.sensitivities.empty()) {
     sensitivities.emplace(Checkpoint::open(options.sensitivities));
@@ -87,9 +87,13 @@ void run_palettize(const PalettizeOptions& options) {
   ProgressReporter progress(options.quiet);
   progress.log("backend " + device + "; " + std::to_string(plan.palettized_count()) + " of " +
                std::to_string(plan.jobs.size()) + " tensors selected");
-  const PipelineReport report =
-      palettize_checkpoint(checkpoint, plan, options.output, *backend, pipeline,
-                           [&progress](const PipelineProgress& p) { progress.update(p); });
+  PipelineReport report;
+  write_output_target(options.input, checkpoint, options.output, options.force,
+                      [&](const std::filesystem::path& target) {
+                        report = palettize_checkpoint(
+                            checkpoint, plan, target, *backend, pipeline,
+                            [&progress](const PipelineProgress& p) { progress.update(p); });
+                      });
   progress.finish();
   if (!options.report.empty())
     write_report(report, device, options.report);
@@ -117,7 +121,8 @@ void add_palettize_command(CLI::App& app) {
       ->required();
   command
       ->add_option("OUTPUT", options->output,
-                   "a .safetensors file (single-file input) or a directory (sharded input)")
+                   "a .safetensors file (single-file input) or a directory (sharded or model "
+                   "directory input)")
       ->required();
   add_config_options(*command, options->config);
   command->add_option("--backend", options->backend, "auto, cpu or cuda")
