@@ -9,8 +9,10 @@
 #include "host/cli/output_target.hpp"
 #include "host/cli/progress_reporter.hpp"
 #include "host/cli/report_json.hpp"
+#include "host/report/html_report.hpp"
 #include "host/report/machine_info.hpp"
 #include "host/report/text_table.hpp"
+#include "kmlut/atomic_file.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/pipeline.hpp"
 
@@ -25,6 +27,7 @@ struct PalettizeOptions {
   int threads = 0;
   std::uint64_t seed = 0;
   std::string report;
+  std::string html;
   std::string memory_budget;
   std::string sensitivities;
   bool strict = false;
@@ -66,6 +69,26 @@ std::string device_description(const std::string& backend, int threads) {
          std::to_string(reporting::resolved_threads(threads)) + " threads";
 }
 
+std::string config_description(const ConfigOptions& config) {
+  if (!config.preset.empty())
+    return "preset " + config.preset;
+  return config.config_path.empty() ? "coreai_opt's default config" : config.config_path;
+}
+
+// --report (JSON) and --html (the same document rendered as a page).
+void write_reports(const PalettizeOptions& options, const PipelineReport& report,
+                   const std::string& device) {
+  if (options.report.empty() && options.html.empty())
+    return;
+  nlohmann::ordered_json document = report_document(report, device);
+  document["model"] = options.input;
+  document["config"] = config_description(options.config);
+  if (!options.report.empty())
+    write_file_atomically(options.report, document.dump(2) + "\n");
+  if (!options.html.empty())
+    write_file_atomically(options.html, reporting::render_html_report(nlohmann::json(document)));
+}
+
 void run_palettize(const PalettizeOptions& options) {
   const KMeansPalettizerConfig config = load_config_option(options.config);
   PipelineOptions pipeline;
@@ -95,8 +118,7 @@ void run_palettize(const PalettizeOptions& options) {
                             [&progress](const PipelineProgress& p) { progress.update(p); });
                       });
   progress.finish();
-  if (!options.report.empty())
-    write_report(report, device, options.report);
+  write_reports(options, report, device);
   progress.log(std::to_string(report.count(TensorStatus::Palettized)) + " palettized, " +
                std::to_string(report.count(TensorStatus::Skipped)) + " skipped, " +
                std::to_string(report.count(TensorStatus::Copied)) + " copied; " +
@@ -131,6 +153,8 @@ void add_palettize_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   command->add_option("--seed", options->seed, "seed of the vector path's k-means++");
   command->add_option("--report", options->report, "write a JSON report to this file");
+  command->add_option("--html", options->html,
+                      "write the report as a self-contained HTML page with charts to this file");
   command->add_option("--sensitivities", options->sensitivities,
                       "safetensors checkpoint of per-element importances (e.g. accumulated "
                       "squared gradients), one tensor per palettized tensor, same name and shape");

@@ -1,11 +1,9 @@
 #include "host/cli/report_json.hpp"
 
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "host/report/json_number.hpp"
-#include "kmlut/atomic_file.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/version.hpp"
 
@@ -51,13 +49,14 @@ Json tensor_entry(const TensorReport& tensor) {
   entry["rel_error"] = done ? reporting::finite_or_null<Json>(tensor.rel_error) : Json();
   entry["lloyd_iterations"] = done ? Json(tensor.lloyd_iterations) : Json();
   entry["seconds"] = done ? reporting::finite_or_null<Json>(tensor.seconds) : Json();
+  entry["bytes_in"] = tensor.bytes_in;
+  entry["bytes_out"] = tensor.bytes_out;
   return entry;
 }
 
 }  // namespace
 
-void write_report(const PipelineReport& report, const std::string& device,
-                  const std::filesystem::path& path) {
+nlohmann::ordered_json report_document(const PipelineReport& report, const std::string& device) {
   Json document;
   document["kmlut_version"] = kVersion;
   document["backend"] = report.backend;
@@ -74,7 +73,7 @@ void write_report(const PipelineReport& report, const std::string& device,
                          {"copied", report.count(TensorStatus::Copied)},
                          {"bytes_in", report.bytes_in},
                          {"bytes_out", report.bytes_out}};
-  write_file_atomically(path, document.dump(2) + "\n");
+  return document;
 }
 
 }  // namespace kmlut::cli

@@ -1,15 +1,14 @@
 // The --report document of `kmlut palettize` (DESIGN §5).
 #pragma once
 
-#include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "kmlut/pipeline.hpp"
 
 namespace kmlut::cli {
 
-// Writes the report atomically (temporary file + rename). Throws Error on an IO failure.
-void write_report(const PipelineReport& report, const std::string& device,
-                  const std::filesystem::path& path);
+// The document, in the key order of docs/report.md.
+nlohmann::ordered_json report_document(const PipelineReport& report, const std::string& device);
 
 }  // namespace kmlut::cli
