@@ -10,6 +10,10 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-format
   python3 python3-venv python3-dev
 )
+# `--test` (scripts/test.sh) adds what only the tests need: Chromium renders the HTML report.
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(chromium)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
