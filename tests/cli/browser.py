@@ -88,3 +88,25 @@ def read_png(path):
         previous = _unfilter(raw[start], raw[start + 1:start + 1 + stride], previous, channels)
         image[y] = previous
     return image.reshape(height, width, channels)
+
+
+def write_png(path, image):
+    """An (height, width, 3) uint8 array as an RGB PNG (filter 0, zlib level 9)."""
+    height, width, _ = image.shape
+    rows = b"".join(b"\x00" + image[y].tobytes() for y in range(height))
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + \
+            struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2,
+                                                                 0, 0, 0)) +
+                chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
+
+
+def trim_bottom(image, margin=24):
+    """The image without the blank rows below its last non-blank one (keeping `margin` rows)."""
+    blank = np.all(image == image[-1, 0], axis=(1, 2))
+    used = np.nonzero(~blank)[0]
+    return image[:min(len(image), (used[-1] + 1 + margin) if len(used) else len(image))]
