@@ -69,8 +69,12 @@ std::vector<fs::path> checkpoint_files(const Checkpoint& checkpoint) {
   return files;
 }
 
-void write_model_directory(const Checkpoint& checkpoint, const fs::path& output, bool replace,
+void write_model_directory(const Checkpoint& checkpoint, const fs::path& requested_output,
+                           bool replace,
                            const std::function<void(const fs::path& target)>& write_weights) {
+  // "out/" names the directory "out": the staging directory goes next to it, not inside.
+  const fs::path output =
+      requested_output.has_filename() ? requested_output : requested_output.parent_path();
   fs::path input_directory = checkpoint.source().parent_path();
   if (input_directory.empty())
     input_directory = ".";

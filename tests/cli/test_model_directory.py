@@ -97,7 +97,8 @@ def generated_model(folder, shards):
 
 def round_trip(source, work, weight_files, label, palettize_args):
     out = os.path.join(work, label + "-w4")
-    code, err = run("palettize", source, out, *palettize_args, "--quiet")
+    # A trailing separator ("out/", as people type it) names the same directory.
+    code, err = run("palettize", source, out + os.sep, *palettize_args, "--quiet")
     check(code == 0, f"{label}: palettize exits 0 ({err.strip()})")
     check_model_directory(source, out, weight_files, f"{label} palettized")
     code, err = run("verify", source, out)
