@@ -2,12 +2,10 @@
 
 #include <re2/re2.h>
 
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <optional>
-#include <sstream>
 #include <vector>
 
 #include "host/report/svg_chart.hpp"
