@@ -124,6 +124,13 @@ def inspect_case(model, out, work, label):
           summary["stored_dense"] == counts["copied"] + counts["skipped"],
           f"{label}: counts agree with palettize --report {counts}")
     check(counts["skipped"] > 0, f"{label}: the config skips something (vision.*)")
+    rows = {row["name"]: row for row in report["tensors"]}
+    for name, entry in palettized.items():
+        check(rows[name]["bytes_out"] == entry["bytes_after"] and
+              rows[name]["bytes_in"] == entry["bytes_before"],
+              f"{label}: {name}: the report's bytes_in/bytes_out match the file")
+    check(sum(row["bytes_out"] for row in rows.values()) == counts["bytes_out"],
+          f"{label}: the report's per-tensor bytes_out add up to its summary")
     kinds = {(e["cluster_dim"] > 1, e["per_channel_scale"], e["lut_dtype"]) for e in got.values()}
     check(len(kinds) >= 4, f"{label}: vectors, scales and quantized LUTs all shown: {kinds}")
     check(all("kmlut.tensors" not in f["metadata"] for f in document["files"]),
