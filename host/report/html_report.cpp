@@ -62,8 +62,9 @@ std::vector<TensorRow> read_rows(const Json& report) {
     row.group = tensor_group(row.name);
     if (row.status == "palettized" && tensor.at("rel_error").is_number())
       row.rel_error = tensor.at("rel_error").get<double>();
-    row.bytes_in = tensor.at("bytes_in").get<std::uint64_t>();
-    row.bytes_out = tensor.at("bytes_out").get<std::uint64_t>();
+    // Reports written before kmlut recorded bytes per tensor lack them.
+    row.bytes_in = tensor.value("bytes_in", std::uint64_t{0});
+    row.bytes_out = tensor.value("bytes_out", std::uint64_t{0});
     rows.push_back(std::move(row));
   }
   return rows;
@@ -169,8 +170,11 @@ std::string bytes_section(const std::vector<TensorRow>& rows) {
     bars.push_back(
         {name + " after", static_cast<double>(after), format_bytes(after), group_color(group)});
   }
-  return "<section id=\"bytes\">\n<h2>Bytes by tensor group, before and after</h2>\n" +
-         row_chart(bars, "group-bytes") + "</section>\n";
+  const std::string heading =
+      "<section id=\"bytes\">\n<h2>Bytes by tensor group, before and after</h2>\n";
+  if (bars.empty())
+    return heading + "<p>This report does not record bytes per tensor.</p>\n</section>\n";
+  return heading + row_chart(bars, "group-bytes") + "</section>\n";
 }
 
 std::string phases_section(const Json& report) {

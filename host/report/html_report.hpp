@@ -1,7 +1,6 @@
 // The --report document of `kmlut palettize` (docs/report.md) as a page a person looks at: one
 // self-contained HTML file, charts as inline SVG, no scripts and nothing fetched from the network.
-// It depends only on the document, so a report written by an older run or by another tool renders
-// the same way.
+// It depends only on the document, not on how it was produced (a report file, another tool).
 #pragma once
 
 #include <nlohmann/json.hpp>

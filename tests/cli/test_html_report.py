@@ -155,7 +155,19 @@ def main():
         check(a.read() == b.read(), "palettize --html and report --html write the same page")
     check(run("report", config, "--html", os.path.join(work, "bad.html")) == 3,
           "a file that is not a report is invalid input (exit 3)")
-    check_page(read_page(open(rendered).read()), report, "served HTML")
+    older = dict(report, tensors=[{k: v for k, v in t.items() if k not in ("bytes_in", "bytes_out")}
+                                  for t in report["tensors"]])
+    older_path = os.path.join(work, "older.json")
+    with open(older_path, "w") as f:
+        json.dump(older, f)
+    older_page = os.path.join(work, "older.html")
+    check(run("report", older_path, "--html", older_page) == 0 and
+          "does not record bytes per tensor" in open(older_page).read(),
+          "a report without per-tensor bytes renders, saying so")
+    page = read_page(open(rendered).read())
+    check(len(page.bars.get("group-bytes", [])) >= 6,
+          "bytes before and after for at least three tensor groups")
+    check_page(page, report, "served HTML")
     check_page(read_page(browser.dump_dom(rendered)), report, "Chromium's DOM")
     png = os.path.join(work, "report.png")
     browser.screenshot(rendered, png, 1040, 1400)
