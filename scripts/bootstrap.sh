@@ -18,7 +18,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-venv python3-dev
 )
-[[ "$stage" == test ]] && packages+=(clang libclang-rt-14-dev clang-format)
+# The test stage (scripts/test.sh) adds what only the tests need: clang for the fuzz targets and
+# the format check, Chromium to render the HTML report.
+[[ "$stage" == test ]] && packages+=(clang libclang-rt-14-dev clang-format chromium)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "host/cli/commands.hpp"
-#include "host/cli/output_policy.hpp"
+#include "host/cli/output_target.hpp"
 #include "host/report/text_table.hpp"
 #include "kmlut/checkpoint.hpp"
 #include "kmlut/decode.hpp"
@@ -20,8 +20,11 @@ struct DecodeOptions {
 
 void run_decode(const DecodeOptions& options) {
   const Checkpoint input = Checkpoint::open(options.input);
-  check_output(input, options.output, options.force);
-  const DecodeSummary summary = decode_checkpoint(input, options.output);
+  check_output_target(options.input, input, options.output, options.force);
+  DecodeSummary summary;
+  write_output_target(
+      options.input, input, options.output, options.force,
+      [&](const std::filesystem::path& target) { summary = decode_checkpoint(input, target); });
   std::cout << "decoded " << input.source().string() << " -> " << options.output << ": "
             << summary.palettized << " palettized tensors reconstructed, " << summary.copied
             << " copied, " << reporting::format_bytes(summary.bytes) << " in "
@@ -40,7 +43,8 @@ void add_decode_command(CLI::App& app) {
       ->required();
   command
       ->add_option("OUTPUT", options->output,
-                   "the dense file (single-file input) or directory (sharded input)")
+                   "the dense file (single-file input) or directory (sharded or model directory "
+                   "input)")
       ->required();
   command->add_flag("--force", options->force, "overwrite existing output files");
   command->callback([options] { run_decode(*options); });

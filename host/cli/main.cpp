@@ -21,6 +21,7 @@ int run(int argc, char** argv) {
   kmlut::cli::add_decode_command(app);
   kmlut::cli::add_verify_command(app);
   kmlut::cli::add_bench_command(app);
+  kmlut::cli::add_report_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

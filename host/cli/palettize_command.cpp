@@ -7,14 +7,15 @@
 #include "host/cli/cli_input.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/option_checks.hpp"
-#include "host/cli/output_policy.hpp"
+#include "host/cli/output_target.hpp"
 #include "host/cli/progress_reporter.hpp"
+#include "host/report/html_report.hpp"
 #include "host/report/machine_info.hpp"
+#include "host/report/palettize_report.hpp"
 #include "host/report/text_table.hpp"
 #include "kmlut/atomic_file.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/pipeline.hpp"
-#include "kmlut/report.hpp"
 
 namespace kmlut::cli {
 namespace {
@@ -27,6 +28,7 @@ struct PalettizeOptions {
   int threads = 0;
   std::uint64_t seed = 0;
   std::string report;
+  std::string html;
   std::uint64_t memory_budget = 0;  // 0: the pipeline's default
   std::string sensitivities;
   bool strict = false;
@@ -45,6 +47,26 @@ std::string device_description(const std::string& backend, int threads) {
          std::to_string(reporting::resolved_threads(threads)) + " threads";
 }
 
+std::string config_description(const ConfigOptions& config) {
+  if (!config.preset.empty())
+    return "preset " + config.preset;
+  return config.config_path.empty() ? "coreai_opt's default config" : config.config_path;
+}
+
+// --report (JSON) and --html (the same document rendered as a page).
+void write_reports(const PalettizeOptions& options, const PipelineReport& report,
+                   const std::string& device) {
+  if (options.report.empty() && options.html.empty())
+    return;
+  nlohmann::ordered_json document = palettize_report_document(report, device);
+  document["model"] = options.input;
+  document["config"] = config_description(options.config);
+  if (!options.report.empty())
+    write_file_atomically(options.report, document.dump(2) + "\n");
+  if (!options.html.empty())
+    write_file_atomically(options.html, reporting::render_html_report(nlohmann::json(document)));
+}
+
 void run_palettize(const PalettizeOptions& options) {
   const KMeansPalettizerConfig config = load_config_option(options.config);
   PipelineOptions pipeline;
@@ -52,7 +74,7 @@ void run_palettize(const PalettizeOptions& options) {
   pipeline.seed = options.seed;
   pipeline.memory_budget = options.memory_budget;
   const Checkpoint checkpoint = Checkpoint::open(options.input);
-  check_output(checkpoint, options.output, options.force);
+  check_output_target(options.input, checkpoint, options.output, options.force);
   std::optional<Checkpoint> sensitivities;
   if (!options.sensitivities.empty()) {
     sensitivities.emplace(Checkpoint::open(options.sensitivities));
@@ -67,12 +89,15 @@ void run_palettize(const PalettizeOptions& options) {
   const std::string why = choice.reason.empty() ? "" : " (" + choice.reason + ")";
   progress.log("backend " + device + why + "; " + std::to_string(plan.palettized_count()) + " of " +
                std::to_string(plan.jobs.size()) + " tensors selected");
-  const PipelineReport report =
-      palettize_checkpoint(checkpoint, plan, options.output, backend, pipeline,
-                           [&progress](const PipelineProgress& p) { progress.update(p); });
+  PipelineReport report;
+  write_output_target(options.input, checkpoint, options.output, options.force,
+                      [&](const std::filesystem::path& target) {
+                        report = palettize_checkpoint(
+                            checkpoint, plan, target, backend, pipeline,
+                            [&progress](const PipelineProgress& p) { progress.update(p); });
+                      });
   progress.finish();
-  if (!options.report.empty())
-    write_file_atomically(options.report, palettize_report_json(report, device));
+  write_reports(options, report, device);
   progress.log(std::to_string(report.count(TensorStatus::Palettized)) + " palettized, " +
                std::to_string(report.count(TensorStatus::Skipped)) + " skipped, " +
                std::to_string(report.count(TensorStatus::Copied)) + " copied; " +
@@ -97,12 +122,15 @@ void add_palettize_command(CLI::App& app) {
       ->required();
   command
       ->add_option("OUTPUT", options->output,
-                   "a .safetensors file (single-file input) or a directory (sharded input)")
+                   "a .safetensors file (single-file input) or a directory (sharded or model "
+                   "directory input)")
       ->required();
   add_config_options(*command, options->config);
   add_backend_options(*command, options->backend, options->threads);
   command->add_option("--seed", options->seed, "seed of the vector path's k-means++");
   command->add_option("--report", options->report, "write a JSON report to this file");
+  command->add_option("--html", options->html,
+                      "write the report as a self-contained HTML page with charts to this file");
   command->add_option("--sensitivities", options->sensitivities,
                       "safetensors checkpoint of per-element importances (e.g. accumulated "
                       "squared gradients), one tensor per palettized tensor, same name and shape");

@@ -117,6 +117,7 @@ class CheckpointPalettizer {
                        job.spec,
                        job.enable_fast_kmeans_mode};
       report_.bytes_in += ref->info->nbytes();
+      row.bytes_in = row.bytes_out = ref->info->nbytes();
       progress_state_.bytes_total += ref->info->nbytes();
       if (job.spec)
         select(job, *ref, row);
@@ -254,6 +255,8 @@ class CheckpointPalettizer {
         options_.sensitivities->release(*selected.sensitivity);
       TensorReport& row = report_.tensors[selected.report];
       row.num_luts = result.num_luts;
+      row.bytes_out = result.lut.size() + result.packed_indices.size() + result.scale.size() +
+                      result.lut_scale.size() + result.lut_zero_point.size();
       row.lloyd_iterations = result.lloyd_iterations;
       row.sse = result.sse;
       row.rel_error =

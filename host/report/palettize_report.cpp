@@ -1,3 +1,5 @@
+#include "host/report/palettize_report.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include "host/report/json_number.hpp"
@@ -37,12 +39,15 @@ Json tensor_entry(const TensorReport& tensor) {
   entry["rel_error"] = done ? reporting::finite_or_null<Json>(tensor.rel_error) : Json();
   entry["lloyd_iterations"] = done ? Json(tensor.lloyd_iterations) : Json();
   entry["seconds"] = done ? reporting::finite_or_null<Json>(tensor.seconds) : Json();
+  entry["bytes_in"] = tensor.bytes_in;
+  entry["bytes_out"] = tensor.bytes_out;
   return entry;
 }
 
 }  // namespace
 
-std::string palettize_report_json(const PipelineReport& report, const std::string& device) {
+nlohmann::ordered_json palettize_report_document(const PipelineReport& report,
+                                                 const std::string& device) {
   Json document;
   document["kmlut_version"] = kVersion;
   document["backend"] = report.backend;
@@ -59,7 +64,11 @@ std::string palettize_report_json(const PipelineReport& report, const std::strin
                          {"copied", report.count(TensorStatus::Copied)},
                          {"bytes_in", report.bytes_in},
                          {"bytes_out", report.bytes_out}};
-  return document.dump(2) + "\n";
+  return document;
+}
+
+std::string palettize_report_json(const PipelineReport& report, const std::string& device) {
+  return palettize_report_document(report, device).dump(2) + "\n";
 }
 
 }  // namespace kmlut

@@ -45,6 +45,8 @@ struct TensorReport {
   double rel_error = 0.0;
   std::size_t lloyd_iterations = 0;  // vector path: Lloyd iterations over all blocks and runs
   double seconds = 0.0;              // clustering time of the batch, shared out by tensor size
+  std::uint64_t bytes_in = 0;        // the tensor's bytes in the input
+  std::uint64_t bytes_out = 0;       // its stored parts' bytes when palettized, else bytes_in
 };
 
 struct PipelineReport {

@@ -1,4 +1,4 @@
-// The JSON document of a palettize run (`kmlut palettize --report`, docs/cli.md): the run's
+// The JSON document of a palettize run (`kmlut palettize --report`, docs/report.md): the run's
 // backend, device and phases, one entry per tensor with its resolved spec and error, and totals.
 #pragma once
 

@@ -63,6 +63,45 @@ def model_tensors(rng):
     return t
 
 
+def tinyllama_shapes():
+    """(name, shape) of TinyLlama-1.1B (22 layers, hidden 2048, intermediate 5632, 4 KV heads of
+    64, vocab 32000): 201 tensors, 1.1 G parameters, the shape of `kmlut bench`'s checkpoint."""
+    hidden, inter, kv, vocab = 2048, 5632, 256, 32000
+    shapes = [("model.embed_tokens.weight", (vocab, hidden))]
+    for layer in range(22):
+        p = f"model.layers.{layer}"
+        shapes += [(f"{p}.self_attn.q_proj.weight", (hidden, hidden)),
+                   (f"{p}.self_attn.k_proj.weight", (kv, hidden)),
+                   (f"{p}.self_attn.v_proj.weight", (kv, hidden)),
+                   (f"{p}.self_attn.o_proj.weight", (hidden, hidden)),
+                   (f"{p}.mlp.gate_proj.weight", (inter, hidden)),
+                   (f"{p}.mlp.up_proj.weight", (inter, hidden)),
+                   (f"{p}.mlp.down_proj.weight", (hidden, inter)),
+                   (f"{p}.input_layernorm.weight", (hidden,)),
+                   (f"{p}.post_attention_layernorm.weight", (hidden,))]
+    return shapes + [("model.norm.weight", (hidden,)), ("lm_head.weight", (vocab, hidden))]
+
+
+def write_tinyllama(path, rng):
+    """F16, written tensor by tensor (2.2 GB never sits in memory)."""
+    shapes = tinyllama_shapes()
+    header, offset = {"__metadata__": {"format": "pt"}}, 0
+    for name, shape in shapes:
+        size = 2 * int(np.prod(shape))
+        header[name] = {"dtype": "F16", "shape": list(shape),
+                        "data_offsets": [offset, offset + size]}
+        offset += size
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path + ".tmp", "wb") as out:
+        out.write(struct.pack("<Q", len(text)) + text)
+        for name, shape in shapes:
+            norm = len(shape) == 1
+            values = np.ones(shape, np.float32) if norm else heavy_tailed(rng, shape)
+            out.write(values.astype("<f2").tobytes())
+    os.replace(path + ".tmp", path)
+
+
 def encode(dtype, array):
     if dtype == "F32":
         return array.astype("<f4").tobytes()
@@ -102,7 +141,12 @@ def main():
     parser.add_argument("output", help="a .safetensors file, or a directory with --shards > 1")
     parser.add_argument("--shards", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--tinyllama", action="store_true",
+                        help="a TinyLlama-shaped F16 checkpoint (2.2 GB) instead of the small model")
     args = parser.parse_args()
+    if args.tinyllama:
+        write_tinyllama(args.output, np.random.default_rng(args.seed))
+        return
     tensors = model_tensors(np.random.default_rng(args.seed))
     metadata = {"format": "pt", "source": "kmlut tests/data/make_checkpoint.py"}
     if args.shards == 1:
