@@ -64,7 +64,59 @@ struct KmlutIndex::Impl {
   std::vector<Entry> entries;
   std::unordered_map<std::string, std::size_t> entry_by_name;
   std::unordered_map<std::string, std::size_t> part_owner;  // part tensor -> entry
+
+  const Entry* find(const std::string& name) const {
+    const auto it = entry_by_name.find(name);
+    return it == entry_by_name.end() ? nullptr : &entries[it->second];
+  }
+
+  // Adds the entries one shard's metadata lists.
+  void add_shard(const SafetensorsFile& file) {
+    const std::string source = file.path().string();
+    const std::string* listing = file.header().metadata_value(kKmlutTensorsKey);
+    if (listing == nullptr)
+      return;
+    check_version(file.header(), source);
+    for (PalettizedTensorInfo& info : parse_kmlut_tensors(*listing, source)) {
+      if (const Entry* previous = find(info.name)) {
+        if (previous->info == info)
+          continue;  // the same entry in several shards' metadata
+        fail(source, info.name, "listed again with a different entry");
+      }
+      if (checkpoint->find(info.name) != nullptr)
+        fail(source, info.name, "both a palettized entry and a stored tensor");
+      add_entry(std::move(info), source);
+    }
+  }
+
+  // Checks the entry's parts, that they share one shard and belong to no other entry.
+  void add_entry(PalettizedTensorInfo info, const std::string& source) {
+    Entry entry{std::move(info), 0, {}};
+    entry.parts = find_parts(*checkpoint, entry.info);
+    detail::check_palettized_parts(entry.info, entry.parts, source);
+    entry.shard = checkpoint->find(entry.info.lut)->shard;
+    for (const TensorInfo* part : present_parts(entry.parts)) {
+      if (checkpoint->find(part->name)->shard != entry.shard) {
+        fail(source, entry.info.name,
+             "its parts " + json_quote(entry.info.lut) + " and " + json_quote(part->name) +
+                 " are in different shards");
+      }
+      if (!part_owner.emplace(part->name, entries.size()).second) {
+        fail(source, entry.info.name,
+             "its part " + json_quote(part->name) + " also belongs to " +
+                 json_quote(entries[part_owner[part->name]].info.name));
+      }
+    }
+    entry_by_name.emplace(entry.info.name, entries.size());
+    entries.push_back(std::move(entry));
+  }
 };
+
+KmlutIndex::KmlutIndex(const Checkpoint& checkpoint) : impl_(std::make_unique<Impl>()) {
+  impl_->checkpoint = &checkpoint;
+  for (const SafetensorsFile& file : checkpoint.shards())
+    impl_->add_shard(file);
+}
 
 KmlutIndex::KmlutIndex(KmlutIndex&&) noexcept = default;
 KmlutIndex& KmlutIndex::operator=(KmlutIndex&&) noexcept = default;
@@ -74,51 +126,8 @@ const std::vector<KmlutIndex::Entry>& KmlutIndex::entries() const {
   return impl_->entries;
 }
 
-KmlutIndex::KmlutIndex(const Checkpoint& checkpoint) : impl_(std::make_unique<Impl>()) {
-  impl_->checkpoint = &checkpoint;
-  std::vector<Entry>& entries = impl_->entries;
-  std::unordered_map<std::string, std::size_t>& part_owner = impl_->part_owner;
-  for (const SafetensorsFile& file : checkpoint.shards()) {
-    const std::string source = file.path().string();
-    const std::string* listing = file.header().metadata_value(kKmlutTensorsKey);
-    if (listing == nullptr)
-      continue;
-    check_version(file.header(), source);
-    for (PalettizedTensorInfo& info : parse_kmlut_tensors(*listing, source)) {
-      if (const Entry* previous = find(info.name)) {
-        if (previous->info == info)
-          continue;  // the same entry in several shards' metadata
-        fail(source, info.name, "listed again with a different entry");
-      }
-      if (checkpoint.find(info.name) != nullptr) {
-        fail(source, info.name, "both a palettized entry and a stored tensor");
-      }
-      Entry entry{std::move(info), 0, {}};
-      entry.parts = find_parts(checkpoint, entry.info);
-      detail::check_palettized_parts(entry.info, entry.parts, source);
-      entry.shard = checkpoint.find(entry.info.lut)->shard;
-      for (const TensorInfo* part : present_parts(entry.parts)) {
-        const Checkpoint::TensorRef* ref = checkpoint.find(part->name);
-        if (ref->shard != entry.shard) {
-          fail(source, entry.info.name,
-               "its parts " + json_quote(entry.info.lut) + " and " + json_quote(part->name) +
-                   " are in different shards");
-        }
-        if (!part_owner.emplace(part->name, entries.size()).second) {
-          fail(source, entry.info.name,
-               "its part " + json_quote(part->name) + " also belongs to " +
-                   json_quote(entries[part_owner[part->name]].info.name));
-        }
-      }
-      impl_->entry_by_name.emplace(entry.info.name, entries.size());
-      entries.push_back(std::move(entry));
-    }
-  }
-}
-
 const KmlutIndex::Entry* KmlutIndex::find(const std::string& name) const {
-  const auto it = impl_->entry_by_name.find(name);
-  return it == impl_->entry_by_name.end() ? nullptr : &impl_->entries[it->second];
+  return impl_->find(name);
 }
 
 const KmlutIndex::Entry* KmlutIndex::entry_of_part(const std::string& tensor) const {

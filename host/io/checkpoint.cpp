@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/key_path.hpp"
+#include "host/io/mapped_file.hpp"
 #include "host/io/strict_json.hpp"
 #include "kmlut/error.hpp"
 

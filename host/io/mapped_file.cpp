@@ -1,3 +1,5 @@
+#include "host/io/mapped_file.hpp"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -10,7 +12,6 @@
 #include <utility>
 
 #include "kmlut/error.hpp"
-#include "kmlut/safetensors.hpp"
 
 namespace kmlut {
 namespace {

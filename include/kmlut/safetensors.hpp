@@ -48,40 +48,19 @@ struct SafetensorsHeader {
 // file in error messages. Throws InputError("<source>: <defect>") on any defect.
 SafetensorsHeader parse_safetensors_header(ByteView file, const std::string& source);
 
-// A read-only memory map of a whole file.
-class MappedFile {
- public:
-  // Throws InputError naming the path when the file cannot be opened or mapped.
-  static MappedFile open(const std::filesystem::path& path);
-
-  MappedFile() = default;
-  MappedFile(MappedFile&& other) noexcept;
-  MappedFile& operator=(MappedFile&& other) noexcept;
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
-  ~MappedFile();
-
-  ByteView bytes() const { return {data_, size_}; }
-
-  // Drops the resident pages of [offset, offset + size) from this process (the page cache keeps
-  // them), so streaming through a large file does not grow the resident set. Reading the range
-  // again faults the pages back in.
-  void release(std::size_t offset, std::size_t size) const;
-
- private:
-  const std::uint8_t* data_ = nullptr;
-  std::size_t size_ = 0;
-};
-
 // An open, validated safetensors file.
 class SafetensorsFile {
  public:
   static SafetensorsFile open(const std::filesystem::path& path);
 
-  const std::filesystem::path& path() const { return path_; }
-  const SafetensorsHeader& header() const { return header_; }
-  const std::vector<TensorInfo>& tensors() const { return header_.tensors; }
-  std::uint64_t file_size() const { return map_.bytes().size; }
+  SafetensorsFile(SafetensorsFile&&) noexcept;
+  SafetensorsFile& operator=(SafetensorsFile&&) noexcept;
+  ~SafetensorsFile();
+
+  const std::filesystem::path& path() const;
+  const SafetensorsHeader& header() const;
+  const std::vector<TensorInfo>& tensors() const { return header().tensors; }
+  std::uint64_t file_size() const;
 
   // The tensor's bytes inside the mapping (valid while this object lives).
   ByteView data(const TensorInfo& tensor) const;
@@ -89,9 +68,9 @@ class SafetensorsFile {
   void release(const TensorInfo& tensor) const;
 
  private:
-  std::filesystem::path path_;
-  MappedFile map_;
-  SafetensorsHeader header_;
+  struct Impl;
+  explicit SafetensorsFile(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;  // at a fixed address: TensorInfo pointers into it stay valid
 };
 
 }  // namespace kmlut

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "host/io/mapped_file.hpp"
 #include "kmlut/dtype.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/safetensors.hpp"
