@@ -22,11 +22,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import browser  # noqa: E402
+from cannot_run import cannot_run  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAKE_CHECKPOINT = os.path.join(HERE, "..", "data", "make_checkpoint.py")
 FAILURES = []
-SKIP = 77
 
 # Most weights palettized; the fusion block and the conv stem asked for groups that do not divide
 # their rows, so they are skipped with a reason.
@@ -132,11 +132,7 @@ def main():
     global KMLUT
     KMLUT, work = sys.argv[1], os.path.abspath(sys.argv[2])
     if browser.chromium() is None:
-        if os.environ.get("KMLUT_REQUIRE_ORACLES") == "1":
-            print("FAIL: chromium is not installed (scripts/bootstrap.sh --test installs it)")
-            sys.exit(1)
-        print("SKIP: chromium is not installed (apt-get install chromium)")
-        sys.exit(SKIP)
+        cannot_run("chromium is not installed (scripts/bootstrap.sh test, or apt-get install chromium)")
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     model = os.path.join(work, "model.safetensors")

@@ -6,18 +6,15 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ORACLE_PYTHON = os.path.join(ROOT, ".venv-oracle", "bin", "python")
-SKIP = 77
+
+sys.path.insert(0, os.path.join(ROOT, "tests", "cli"))
+from cannot_run import cannot_run  # noqa: E402
 
 
 def reexec_in_oracle_venv(script):
     if os.environ.get("KMLUT_IN_ORACLE_VENV") == "1":
         return
     if not os.path.exists(ORACLE_PYTHON):
-        message = "coreai_opt oracle venv missing: run scripts/oracle-venv.sh"
-        if os.environ.get("KMLUT_REQUIRE_ORACLES") == "1":
-            print("FAIL:", message)
-            sys.exit(1)
-        print("SKIP:", message)
-        sys.exit(SKIP)
+        cannot_run("coreai_opt oracle venv missing: run scripts/oracle-venv.sh")
     os.environ["KMLUT_IN_ORACLE_VENV"] = "1"
     os.execv(ORACLE_PYTHON, [ORACLE_PYTHON, os.path.abspath(script), *sys.argv[1:]])
