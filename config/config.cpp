@@ -1,5 +1,5 @@
 // The config classes: defaults, equality, the chainable builder helpers and validation
-// (coreai_opt's KMeansPalettizerConfig and its module and op configs, DESIGN §3.2).
+// (coreai_opt's KMeansPalettizerConfig and its module and op configs, docs/architecture.md §5.2).
 #include "kmlut/config.hpp"
 
 #include <string>

@@ -1,5 +1,5 @@
-// The coreai_opt presets w4 / w6 / w8 (research §5.1): "weight" and "in_proj_weight" get the
-// preset's spec; fast mode and rounding precision keep their defaults.
+// The coreai_opt presets w4 / w6 / w8 (docs/architecture.md §5.4): "weight" and "in_proj_weight"
+// get the preset's spec; fast mode and rounding precision keep their defaults.
 #include <string>
 
 #include "config/key_path.hpp"

@@ -1,4 +1,5 @@
-// Resolution (DESIGN §3.2): which config, op config and state spec decide each tensor.
+// Resolution (docs/architecture.md §5.2): which config, op config and state spec decide each
+// tensor.
 //
 // Module level: module_name_configs > module_type_configs > global_config. Among the name patterns
 // that match a module or any of its ancestors the last defined wins (coreai_opt walks patterns in

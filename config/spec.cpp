@@ -1,5 +1,5 @@
 // PalettizationSpec validation: the field rules of coreai_opt's PalettizationSpec and its
-// granularity classes (DESIGN §3.1).
+// granularity classes (docs/architecture.md §5.1).
 #include "kmlut/spec.hpp"
 
 #include <array>

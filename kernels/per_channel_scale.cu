@@ -1,6 +1,7 @@
-// Per-channel scale on the device (DESIGN §3.4 step 1), one thread block per output channel:
-// s = max |W[r, ...]| (0 -> 1) stored in the weight's dtype, then W / s rounded to the dtype as
-// torch does (FloatFormat::divide). A maximum is exact in any order, so the bytes match the CPU's.
+// Per-channel scale on the device (docs/architecture.md §5.5 step 1), one thread block per output
+// channel: s = max |W[r, ...]| (0 -> 1) stored in the weight's dtype, then W / s rounded to the
+// dtype as torch does (FloatFormat::divide). A maximum is exact in any order, so the bytes match
+// the CPU's.
 #include <cstdint>
 #include <cub/block/block_reduce.cuh>
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The CUDA backend's checks on a GPU in one call of the device tool (DESIGN §6), ending in one
-# table: the build, the GPU tests with KMLUT_REQUIRE_GPU=1 (a skip is a failure), compute-sanitizer
-# memcheck, racecheck and initcheck on a small batch, and the GPU benchmark. Every step has a time
-# limit; together they fit in 8 minutes on a fresh H100.
+# The CUDA backend's checks on a GPU in one call of the device tool (docs/architecture.md §9),
+# ending in one table: the build, the GPU tests with KMLUT_REQUIRE_GPU=1 (a skip is a failure),
+# compute-sanitizer memcheck, racecheck and initcheck on a small batch, and the GPU benchmark. Every
+# step has a time limit; together they fit in 8 minutes on a fresh H100.
 #
 #   scripts/gpu-check.sh prepare   here, on the development machine (no GPU needed): builds the
 #                                  GPU tests and the benchmark for sm_90 into build/gpu-check-bin.

@@ -33,8 +33,9 @@ FIRST_SUBSAMPLE = 1 << 14  # points of the first probe of a one-block case
 
 
 class Problem:
-    """A case's tensor cut into blocks (LUT groups) of points, as kmlut cuts it (DESIGN §3.4):
-    groups of `group_size` rows along axis 0, vectors of `cluster_dim` consecutive rows."""
+    """A case's tensor cut into blocks (LUT groups) of points, as kmlut cuts it
+    (docs/architecture.md §5.5): groups of `group_size` rows along axis 0, vectors of `cluster_dim`
+    consecutive rows."""
 
     def __init__(self, weight, spec, fast_mode):
         self.weight = weight

@@ -1,5 +1,5 @@
-// kmlut: k-means palettization of neural-network checkpoints. Exit codes (DESIGN §5): 0 success,
-// 1 runtime failure, 2 usage or config error, 3 invalid input file.
+// kmlut: k-means palettization of neural-network checkpoints. Exit codes (docs/architecture.md §7):
+// 0 success, 1 runtime failure, 2 usage or config error, 3 invalid input file.
 #include <exception>
 #include <iostream>
 

@@ -1,6 +1,6 @@
-// Inferring a model description from a bare checkpoint (DESIGN §3.3): the module is the tensor
-// name minus its last component, the state is that component, and the module's type and op come
-// from which states it has and the rank of its weight.
+// Inferring a model description from a bare checkpoint (docs/architecture.md §5.3): the module is
+// the tensor name minus its last component, the state is that component, and the module's type and
+// op come from which states it has and the rank of its weight.
 #include <algorithm>
 #include <cctype>
 #include <string>

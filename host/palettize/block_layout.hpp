@@ -1,7 +1,7 @@
-// Which elements of a tensor share one LUT (DESIGN §3.4 step 3). For scalar palettization a block
-// is a slab of `group_size` indices along the grouping axis of the tensor: rows (axis 0) or, for
-// linear and conv weights alike, input channels (axis 1). A block is a set of equally long runs of
-// consecutive elements, so it is walked without index arithmetic per element.
+// Which elements of a tensor share one LUT (docs/architecture.md §5.5 step 3). For scalar
+// palettization a block is a slab of `group_size` indices along the grouping axis of the tensor:
+// rows (axis 0) or, for linear and conv weights alike, input channels (axis 1). A block is a set of
+// equally long runs of consecutive elements, so it is walked without index arithmetic per element.
 #pragma once
 
 #include <cstdint>

@@ -1,8 +1,9 @@
-// Which elements of a tensor share one LUT for vector palettization (cluster_dim = d > 1; DESIGN
-// §3.4 steps 3 and 5). The tensor is seen as a matrix [S_0, numel / S_0] — the 2-D view coreai_opt
-// uses for linear weights, for conv grouped on axis 0 (flatten(1)) and for conv with a kernel of
-// 1 grouped on axis 1 — and a block is a rectangle of it. Vectors are d consecutive rows of one
-// column: W[i·d + j, c] = LUT[idx[i, c]][j], so the indices form a matrix [S_0 / d, numel / S_0].
+// Which elements of a tensor share one LUT for vector palettization (cluster_dim = d > 1;
+// docs/architecture.md §5.5 steps 3 and 5). The tensor is seen as a matrix [S_0, numel / S_0] — the
+// 2-D view coreai_opt uses for linear weights, for conv grouped on axis 0 (flatten(1)) and for conv
+// with a kernel of 1 grouped on axis 1 — and a block is a rectangle of it. Vectors are d
+// consecutive rows of one column: W[i·d + j, c] = LUT[idx[i, c]][j], so the indices form a matrix
+// [S_0 / d, numel / S_0].
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // The coreai_opt KMeansPalettizerConfig model: which tensors of which modules and ops are
-// palettized with which spec. Semantics: DESIGN §3.2 and docs/config.md.
+// palettized with which spec. Semantics: docs/architecture.md §5.2 and docs/config.md.
 #pragma once
 
 #include <optional>
@@ -95,8 +95,8 @@ struct KMeansPalettizerConfig final {
   // Disables palettization for the targets.
   KMeansPalettizerConfig& without(const std::vector<ModuleTarget>& targets);
 
-  // Checks every rule of DESIGN §3.1–3.2; throws ConfigError naming the full key path, rooted at
-  // "kmeans_palettization_config".
+  // Checks every rule of docs/architecture.md §5.1–5.2; throws ConfigError naming the full key
+  // path, rooted at "kmeans_palettization_config".
   void validate() const;
 
   friend bool operator==(const KMeansPalettizerConfig& a, const KMeansPalettizerConfig& b) {

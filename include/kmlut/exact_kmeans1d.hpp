@@ -1,7 +1,7 @@
 // Exact (globally optimal) weighted 1-D k-means on sorted points: the scalar palettization solver
-// (DESIGN.md §3.4). The optimum is a partition of the sorted points into contiguous clusters that
-// minimises Σ w·(x − c)², c being each cluster's weighted mean. docs/algorithm.md describes the
-// method, its memory bound and how ties are broken.
+// (docs/architecture.md §5.5). The optimum is a partition of the sorted points into contiguous
+// clusters that minimises Σ w·(x − c)², c being each cluster's weighted mean. docs/algorithm.md
+// describes the method, its memory bound and how ties are broken.
 #pragma once
 
 #include <cstddef>

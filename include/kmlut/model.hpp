@@ -1,6 +1,6 @@
 // The model description resolution works on: modules (name, type), the ops they call and the
 // state tensors those ops consume. It comes from a compiler's manifest or is inferred from a
-// checkpoint's tensor names and shapes (DESIGN §3.3, docs/manifest.md).
+// checkpoint's tensor names and shapes (docs/architecture.md §5.3, docs/manifest.md).
 #pragma once
 
 #include <filesystem>
@@ -41,7 +41,7 @@ struct ModelDescription {
 // Module and state of a tensor name: "a.b.weight" -> {"a.b", "weight"}; "x" -> {"", "x"}.
 std::pair<std::string, std::string> split_tensor_name(const std::string& tensor);
 
-// Infers modules, types, ops and states from tensor names and shapes (DESIGN §3.3).
+// Infers modules, types, ops and states from tensor names and shapes (docs/architecture.md §5.3).
 ModelDescription infer_model_description(const std::vector<TensorInfo>& tensors);
 
 // Reads a manifest (JSON) against a checkpoint's tensors. Modules the manifest lists are taken

@@ -2,7 +2,7 @@
 """End-to-end tests of the kmlut command line: exit codes, messages and `plan --json` decisions.
 
 Usage: test_cli.py KMLUT_BINARY WORK_DIR. The expected decisions below were worked out by hand from
-the precedence rules of DESIGN §3.2, not taken from kmlut's output.
+the precedence rules of docs/architecture.md §5.2, not taken from kmlut's output.
 """
 import json
 import os

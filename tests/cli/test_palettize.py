@@ -37,7 +37,7 @@ def run(*args, timeout=300):
 
 
 def decode(tensors, entry):
-    """DESIGN §4 reconstruction for cluster_dim 1."""
+    """docs/format.md §4 reconstruction for cluster_dim 1."""
     shape, n_bits = entry["shape"], entry["n_bits"]
     lut_dtype, lut_shape, lut_raw = tensors[entry["lut"]]
     lut = as_float64(lut_dtype, lut_shape, lut_raw)

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """End-to-end tests of vector palettization (cluster_dim > 1), LUT quantization (lut_qspec) and
 sensitivities through `kmlut palettize`: the output is read back by an independent numpy decoder
-written from DESIGN §4 (W[i·d + j, c] = LUT[idx[i, c]][j]; a quantized LUT is (q − zero_point) ·
-lut_scale in float32, rounded to the weight's dtype) and compared with the report, `kmlut decode`
+written from docs/format.md (W[i·d + j, c] = LUT[idx[i, c]][j]; a quantized LUT is (q − zero_point)
+· lut_scale in float32, rounded to the weight's dtype) and compared with the report, `kmlut decode`
 and `kmlut verify`; thread counts and seeds; sensitivity files that do not match.
 
 Usage: test_vector_palettize.py KMLUT_BINARY WORK_DIR

@@ -2,9 +2,9 @@
 """Writes a small transformer-like safetensors checkpoint for the quick start and the tests.
 
 The writer here is independent of kmlut's code: it follows the safetensors format description
-(8-byte little-endian header length, JSON header, packed little-endian data) with numpy only.
-The model has linear, conv, conv-transpose-free MHA (in_proj_weight), embedding, layer-norm and
-integer tensors, in F32, F16 and BF16, so every inference rule of DESIGN §3.3 has a subject.
+(8-byte little-endian header length, JSON header, packed little-endian data) with numpy only. The
+model has linear, conv, conv-transpose-free MHA (in_proj_weight), embedding, layer-norm and integer
+tensors, in F32, F16 and BF16, so every inference rule of docs/architecture.md §5.3 has a subject.
 """
 import argparse
 import json

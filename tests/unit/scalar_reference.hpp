@@ -1,6 +1,6 @@
 // Test-side helpers for the scalar palettizer: building weight tensors in every float format and
-// an independent decoder of the kmlut v1 layout (DESIGN §4), written from the spec, not from the
-// library's code.
+// an independent decoder of the kmlut v1 layout (docs/format.md), written from the spec, not from
+// the library's code.
 #pragma once
 
 #include <cmath>

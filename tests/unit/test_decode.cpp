@@ -154,8 +154,9 @@ std::vector<double> real_lut(const HandMade& t) {
   return values;
 }
 
-// DESIGN §4 from the output's side: for output position p (row-major over S), the index position
-// is q = p with q_0 = p_0 / d, the vector component j = p_0 % d, the table t_i = q_i / block_i.
+// docs/format.md from the output's side: for output position p (row-major over S), the index
+// position is q = p with q_0 = p_0 / d, the vector component j = p_0 % d, the table t_i = q_i /
+// block_i.
 std::vector<double> expected_dense(const HandMade& t) {
   const std::vector<std::int64_t> s_idx = t.index_shape();
   const std::vector<double> lut = real_lut(t);

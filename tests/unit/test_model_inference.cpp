@@ -1,4 +1,4 @@
-// Inference of modules, types, ops and states from a bare checkpoint (DESIGN §3.3).
+// Inference of modules, types, ops and states from a bare checkpoint (docs/architecture.md §5.3).
 #include <gtest/gtest.h>
 
 #include "kmlut/model.hpp"

@@ -1,4 +1,4 @@
-// Presets (research §5.1) and the chainable builder helpers of KMeansPalettizerConfig.
+// Presets (docs/architecture.md §5.4) and the chainable builder helpers of KMeansPalettizerConfig.
 #include <gtest/gtest.h>
 
 #include <string>

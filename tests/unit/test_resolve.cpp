@@ -1,5 +1,6 @@
-// Resolution precedence (DESIGN §3.2). Each test sets up a case that one rule alone decides: the
-// competing entries carry different n_bits, so the winner is visible in the job's spec.
+// Resolution precedence (docs/architecture.md §5.2). Each test sets up a case that one rule alone
+// decides: the competing entries carry different n_bits, so the winner is visible in the job's
+// spec.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

@@ -58,7 +58,7 @@ struct DTypeRow {
   unsigned bits;
 };
 
-// The reference's Dtype enum, in its order (research/formats-ecosystem.md §1.3).
+// The reference's Dtype enum, in its order (docs/safetensors.md).
 const std::vector<DTypeRow> kReferenceDTypes = {
     {"BOOL", 8},        {"F4", 4},      {"F6_E2M3", 6}, {"F6_E3M2", 6}, {"U8", 8},
     {"I8", 8},          {"F8_E5M2", 8}, {"F8_E4M3", 8}, {"F8_E8M0", 8}, {"F8_E4M3FNUZ", 8},

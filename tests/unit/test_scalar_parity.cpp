@@ -49,9 +49,9 @@ std::vector<double> sensitivities(std::size_t count, unsigned seed) {
   return values;
 }
 
-// Weighted 1-D k-means (research §3.8): the unique path sums the sensitivities per value; the
-// all-values path weights every value (distinct heavy-tailed values, so that no two orders of
-// equal values can differ).
+// Weighted 1-D k-means (docs/lut-quantization-and-sensitivities.md): the unique path sums the
+// sensitivities per value; the all-values path weights every value (distinct heavy-tailed values,
+// so that no two orders of equal values can differ).
 void add_sensitivity_cases(std::vector<ParityCase>& cases, unsigned& seed) {
   const Data kinds[] = {Data::HeavyTailed, Data::Mixture, Data::Duplicates};
   for (Data kind : kinds) {
@@ -164,7 +164,8 @@ TEST(ScalarParity, MatchesCoreaiOptWithTheBundledKmeans1d) {
     EXPECT_NEAR(result.sse, sse, 1e-9 * sse + 1e-30);
     // On the all-values path kmeans1d takes k = min(n, 2^n_bits) with n counting duplicates, so
     // with fewer distinct values than k it returns one of many lossless partitions (duplicate or
-    // arbitrary centroids); kmlut clusters the distinct values (DESIGN §3.4). Both are optimal.
+    // arbitrary centroids); kmlut clusters the distinct values (docs/architecture.md §5.5). Both
+    // are optimal.
     if (result.unique_path_blocks == 0 && sse == 0.0 && result.sse == 0.0)
       continue;
     const std::size_t entries = std::size_t{1} << cases[i].request.spec.n_bits;

@@ -1,5 +1,5 @@
-// PalettizationSpec: defaults (research §1.2), validation rules and their messages, the spec's
-// JSON schema (loading and spec_to_tree).
+// PalettizationSpec: defaults (docs/architecture.md §5.1), validation rules and their messages, the
+// spec's JSON schema (loading and spec_to_tree).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // LloydKMeans: weighted k-means for short vectors (k <= 256; any d, fastest up to 8), the solver
-// of vector palettization (DESIGN §3.4 step 5). The schedule follows scikit-learn's
+// of vector palettization (docs/architecture.md §5.5 step 5). The schedule follows scikit-learn's
 // KMeans(algorithm= "lloyd"): greedy k-means++ seeding, `n_init` runs keeping the lowest inertia,
 // at most `max_iter` iterations, stopping when no label changes or the centres move less than tol ×
 // the mean per-dimension variance. Empty clusters take the points farthest from their centres, so

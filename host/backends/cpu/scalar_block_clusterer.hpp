@@ -1,7 +1,7 @@
 // Clusters one block of a scalar (cluster_dim = 1) palettization, exactly as coreai_opt does
-// (DESIGN §3.4 step 4): the weighted-unique path through FastModeHistogram when the block is F16 or
-// fast mode applies, else every value as a point; then the exact 1-D k-means, the ascending LUT
-// padded with its last centroid, and each element's index.
+// (docs/architecture.md §5.5 step 4): the weighted-unique path through FastModeHistogram when the
+// block is F16 or fast mode applies, else every value as a point; then the exact 1-D k-means, the
+// ascending LUT padded with its last centroid, and each element's index.
 #pragma once
 
 #include <cstdint>

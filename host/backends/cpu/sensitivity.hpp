@@ -1,7 +1,8 @@
 // Sensitivities: per-element importance weights (for example accumulated squared gradients) that
-// weight the k-means objective (DESIGN §3.4 step 6). They are preprocessed as coreai_opt does:
-// divided by their maximum, zeros replaced by the smallest nonzero value, clipped to at least
-// 1e-12; all zeros become all ones. The arithmetic is float32, as coreai_opt's torch tensors.
+// weight the k-means objective (docs/architecture.md §5.5 step 6). They are preprocessed as
+// coreai_opt does: divided by their maximum, zeros replaced by the smallest nonzero value, clipped
+// to at least 1e-12; all zeros become all ones. The arithmetic is float32, as coreai_opt's torch
+// tensors.
 #pragma once
 
 #include <string>

@@ -1,7 +1,7 @@
-// Clusters one block of a vector palettization (cluster_dim = d > 1; DESIGN §3.4 step 5): gathers
-// the block's vectors in coreai_opt's order (column by column, each column's rows d at a time),
-// weights each by the sum of its elements' sensitivities, fits LloydKMeans with
-// k = min(#vectors, 2^n_bits), writes the LUT (padded with the last centroid) and the indices.
+// Clusters one block of a vector palettization (cluster_dim = d > 1; docs/architecture.md §5.5 step
+// 5): gathers the block's vectors in coreai_opt's order (column by column, each column's rows d at
+// a time), weights each by the sum of its elements' sensitivities, fits LloydKMeans with k =
+// min(#vectors, 2^n_bits), writes the LUT (padded with the last centroid) and the indices.
 #pragma once
 
 #include <cstdint>

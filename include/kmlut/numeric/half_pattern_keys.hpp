@@ -1,8 +1,8 @@
 // The fast-mode histogram's bins: 65,536 keys, one per 16-bit float pattern (fp16, or bf16 for a
-// bf16 weight), numbered in value order, and the value clustered for each (DESIGN §3.4 step 4).
-// Walking the keys upward visits the values in ascending order, because the fp16 cast and the
-// fast-mode rounding never reorder values. The CPU's FastModeHistogram numbers its bins the same
-// way; the unit tests check that.
+// bf16 weight), numbered in value order, and the value clustered for each (docs/architecture.md
+// §5.5 step 4). Walking the keys upward visits the values in ascending order, because the fp16 cast
+// and the fast-mode rounding never reorder values. The CPU's FastModeHistogram numbers its bins the
+// same way; the unit tests check that.
 #pragma once
 
 #include <cstdint>
