@@ -17,9 +17,9 @@ ctest --preset default -j "$jobs"
 echo "== build and test under AddressSanitizer + UndefinedBehaviorSanitizer" >&2
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
-# The install test, the real checkpoint and the coreai_opt parity suite (slow under ASan, same
-# code paths) run once, above.
-ctest --preset asan -j "$jobs" -E '^install\.|^cli\.real_checkpoint|^cli\.coreai_'
+# The install test, the real checkpoint, the coreai_opt parity suite and the model-directory kills
+# (slow under ASan: minutes each, the same code paths as the faster tests here) run once, above.
+ctest --preset asan -j "$jobs" -E '^install\.|^cli\.real_checkpoint|^cli\.coreai_|^cli\.model_directory'
 
 echo "== fuzz the parsers" >&2
 scripts/fuzz.sh "${KMLUT_FUZZ_SECONDS:-30}"
