@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace kmlut {
@@ -31,7 +32,10 @@ struct ExactKMeans1DOptions {
 // block is larger than every one before it. Not thread-safe: use one solver per thread.
 class ExactKMeans1D {
  public:
-  explicit ExactKMeans1D(ExactKMeans1DOptions options = {}) : options_(options) {}
+  explicit ExactKMeans1D(ExactKMeans1DOptions options = {});
+  ~ExactKMeans1D();
+  ExactKMeans1D(ExactKMeans1D&&) noexcept;
+  ExactKMeans1D& operator=(ExactKMeans1D&&) noexcept;
 
   // `x`: n points, non-decreasing and finite. `w`: n positive finite weights, or nullptr when
   // every point weighs 1. k >= 1 is clamped to n; every cluster is non-empty, and with k above
@@ -45,18 +49,8 @@ class ExactKMeans1D {
   void solve(const double* x, const double* w, std::size_t n, int k, KMeans1DSolution& out);
 
  private:
-  void partition_runs(const double* x, const double* w, std::size_t n, std::size_t distinct,
-                      std::size_t clusters, std::size_t* ends);
-  template <class PrefixSums>
-  void partition(const PrefixSums& sums, std::size_t points, std::size_t clusters,
-                 std::size_t* ends);
-
-  ExactKMeans1DOptions options_;
-  std::vector<double> prefix_sums_;
-  std::vector<std::uint32_t> run_starts_;
-  std::vector<double> rows_;
-  std::vector<std::uint32_t> argmins_;
-  std::vector<std::uint32_t> columns_;
+  struct Impl;  // the options and the workspace kept between solves
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace kmlut

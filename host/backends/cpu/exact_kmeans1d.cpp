@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -165,14 +166,42 @@ double direct_sse(const double* x, const double* w, const std::vector<double>& c
 
 }  // namespace
 
+struct ExactKMeans1D::Impl {
+  void solve(const double* x, const double* w, std::size_t n, int k, KMeans1DSolution& out);
+  void partition_runs(const double* x, const double* w, std::size_t n, std::size_t distinct,
+                      std::size_t clusters, std::size_t* ends);
+  template <class PrefixSums>
+  void partition(const PrefixSums& sums, std::size_t points, std::size_t clusters,
+                 std::size_t* ends);
+
+  ExactKMeans1DOptions options_;
+  std::vector<double> prefix_sums_;
+  std::vector<std::uint32_t> run_starts_;
+  std::vector<double> rows_;
+  std::vector<std::uint32_t> argmins_;
+  std::vector<std::uint32_t> columns_;
+};
+
+ExactKMeans1D::ExactKMeans1D(ExactKMeans1DOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options_ = options;
+}
+ExactKMeans1D::~ExactKMeans1D() = default;
+ExactKMeans1D::ExactKMeans1D(ExactKMeans1D&&) noexcept = default;
+ExactKMeans1D& ExactKMeans1D::operator=(ExactKMeans1D&&) noexcept = default;
+
 KMeans1DSolution ExactKMeans1D::solve(const double* x, const double* w, std::size_t n, int k) {
   KMeans1DSolution out;
-  solve(x, w, n, k, out);
+  impl_->solve(x, w, n, k, out);
   return out;
 }
 
 void ExactKMeans1D::solve(const double* x, const double* w, std::size_t n, int k,
                           KMeans1DSolution& out) {
+  impl_->solve(x, w, n, k, out);
+}
+
+void ExactKMeans1D::Impl::solve(const double* x, const double* w, std::size_t n, int k,
+                                KMeans1DSolution& out) {
   validate(x, w, n, k);
   const std::size_t clusters = std::min(static_cast<std::size_t>(k), n);
   out.cluster_ends.resize(clusters);
@@ -202,8 +231,9 @@ void ExactKMeans1D::solve(const double* x, const double* w, std::size_t n, int k
 // Many duplicates (a bf16 tensor has at most 65,536 distinct values among millions): the DP runs
 // on one point per run of equal values, weighted by the run's total weight. An optimum never
 // splits a run unless an equal-cost alternative keeps it whole, so the optimal SSE is unchanged.
-void ExactKMeans1D::partition_runs(const double* x, const double* w, std::size_t n,
-                                   std::size_t distinct, std::size_t clusters, std::size_t* ends) {
+void ExactKMeans1D::Impl::partition_runs(const double* x, const double* w, std::size_t n,
+                                         std::size_t distinct, std::size_t clusters,
+                                         std::size_t* ends) {
   const std::size_t positions = distinct + 1;
   run_starts_.resize(positions);
   prefix_sums_.resize(5 * positions);
@@ -229,8 +259,8 @@ void ExactKMeans1D::partition_runs(const double* x, const double* w, std::size_t
 }
 
 template <class PrefixSums>
-void ExactKMeans1D::partition(const PrefixSums& sums, std::size_t points, std::size_t clusters,
-                              std::size_t* ends) {
+void ExactKMeans1D::Impl::partition(const PrefixSums& sums, std::size_t points,
+                                    std::size_t clusters, std::size_t* ends) {
   const std::size_t positions = points + 1;
   const std::size_t table = clusters > 2 ? (clusters - 2) * positions : 0;
   const bool use_table = table <= options_.max_table_entries;
