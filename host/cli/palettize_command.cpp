@@ -6,11 +6,12 @@
 
 #include "host/cli/cli_input.hpp"
 #include "host/cli/commands.hpp"
-#include "host/cli/output_policy.hpp"
 #include "host/cli/progress_reporter.hpp"
-#include "host/cli/report_json.hpp"
+#include "host/pipeline/output_policy.hpp"
 #include "host/report/machine_info.hpp"
+#include "host/report/report_document.hpp"
 #include "host/report/text_table.hpp"
+#include "kmlut/atomic_file.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/pipeline.hpp"
 
@@ -61,11 +62,6 @@ std::string format_seconds(double seconds) {
   return text;
 }
 
-std::string device_description(const std::string& backend, int threads) {
-  return backend + ": " + reporting::cpu_model() + ", " +
-         std::to_string(reporting::resolved_threads(threads)) + " threads";
-}
-
 void run_palettize(const PalettizeOptions& options) {
   const KMeansPalettizerConfig config = load_config_option(options.config);
   PipelineOptions pipeline;
@@ -83,7 +79,7 @@ void run_palettize(const PalettizeOptions& options) {
   const std::vector<TensorInfo> tensors = tensor_infos(checkpoint);
   const Plan plan = resolve_plan(config, load_model_description(options.config, tensors), tensors);
   std::unique_ptr<Backend> backend = make_backend(options.backend, options.threads);
-  const std::string device = device_description(backend->name(), options.threads);
+  const std::string device = reporting::device_description(backend->name(), options.threads);
   ProgressReporter progress(options.quiet);
   progress.log("backend " + device + "; " + std::to_string(plan.palettized_count()) + " of " +
                std::to_string(plan.jobs.size()) + " tensors selected");
@@ -92,7 +88,8 @@ void run_palettize(const PalettizeOptions& options) {
                            [&progress](const PipelineProgress& p) { progress.update(p); });
   progress.finish();
   if (!options.report.empty())
-    write_report(report, device, options.report);
+    write_file_atomically(options.report,
+                          reporting::report_document(report, device).dump(2) + "\n");
   progress.log(std::to_string(report.count(TensorStatus::Palettized)) + " palettized, " +
                std::to_string(report.count(TensorStatus::Skipped)) + " skipped, " +
                std::to_string(report.count(TensorStatus::Copied)) + " copied; " +

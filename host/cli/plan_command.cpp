@@ -1,11 +1,10 @@
 // `kmlut plan`: the resolved job list of a checkpoint, without reading tensor data.
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 
-#include "config/config_tree.hpp"
 #include "host/cli/cli_input.hpp"
 #include "host/cli/commands.hpp"
+#include "host/report/plan_json.hpp"
 #include "host/report/text_table.hpp"
 #include "kmlut/plan.hpp"
 
@@ -36,24 +35,6 @@ std::string spec_summary(const PalettizationSpec& spec) {
   return text;
 }
 
-nlohmann::ordered_json job_to_json(const Job& job) {
-  nlohmann::ordered_json entry;
-  entry["tensor"] = job.tensor;
-  entry["shape"] = job.shape;
-  entry["dtype"] = std::string(dtype_name(job.dtype));
-  entry["module"] = job.module;
-  entry["module_type"] = job.module_type;
-  entry["op"] = job.op.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(job.op);
-  entry["op_type"] =
-      job.op_type.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(job.op_type);
-  entry["state"] = job.state;
-  entry["spec"] = job.spec ? detail::spec_to_tree(*job.spec) : nlohmann::ordered_json();
-  entry["enable_fast_kmeans_mode"] = job.enable_fast_kmeans_mode;
-  entry["rounding_precision"] = job.rounding_precision;
-  entry["decided_by"] = job.decided_by;
-  return entry;
-}
-
 void print_table(const Plan& plan, std::ostream& out) {
   reporting::TextTable table({"tensor", "dtype", "shape", "op", "spec", "decided by"});
   for (const Job& job : plan.jobs) {
@@ -75,11 +56,7 @@ void run_plan(const PlanOptions& options) {
     print_table(plan, std::cout);
     return;
   }
-  nlohmann::ordered_json document;
-  document["jobs"] = nlohmann::ordered_json::array();
-  for (const Job& job : plan.jobs)
-    document["jobs"].push_back(job_to_json(job));
-  std::cout << document.dump(2) << '\n';
+  std::cout << reporting::plan_to_json(plan).dump(2) << '\n';
 }
 
 }  // namespace

@@ -1,15 +1,11 @@
-#include "host/cli/report_json.hpp"
+#include "host/report/report_document.hpp"
 
 #include <cmath>
-#include <fstream>
-#include <nlohmann/json.hpp>
 
 #include "host/report/json_number.hpp"
-#include "kmlut/atomic_file.hpp"
-#include "kmlut/error.hpp"
 #include "kmlut/version.hpp"
 
-namespace kmlut::cli {
+namespace kmlut::reporting {
 namespace {
 
 using Json = nlohmann::ordered_json;
@@ -47,17 +43,16 @@ Json tensor_entry(const TensorReport& tensor) {
   entry["fast_mode"] = has_spec ? Json(tensor.fast_mode) : Json();
   const bool done = tensor.status == TensorStatus::Palettized;
   entry["num_luts"] = done ? Json(tensor.num_luts) : Json();
-  entry["sse"] = done ? reporting::finite_or_null<Json>(tensor.sse) : Json();
-  entry["rel_error"] = done ? reporting::finite_or_null<Json>(tensor.rel_error) : Json();
+  entry["sse"] = done ? finite_or_null<Json>(tensor.sse) : Json();
+  entry["rel_error"] = done ? finite_or_null<Json>(tensor.rel_error) : Json();
   entry["lloyd_iterations"] = done ? Json(tensor.lloyd_iterations) : Json();
-  entry["seconds"] = done ? reporting::finite_or_null<Json>(tensor.seconds) : Json();
+  entry["seconds"] = done ? finite_or_null<Json>(tensor.seconds) : Json();
   return entry;
 }
 
 }  // namespace
 
-void write_report(const PipelineReport& report, const std::string& device,
-                  const std::filesystem::path& path) {
+nlohmann::ordered_json report_document(const PipelineReport& report, const std::string& device) {
   Json document;
   document["kmlut_version"] = kVersion;
   document["backend"] = report.backend;
@@ -74,7 +69,7 @@ void write_report(const PipelineReport& report, const std::string& device,
                          {"copied", report.count(TensorStatus::Copied)},
                          {"bytes_in", report.bytes_in},
                          {"bytes_out", report.bytes_out}};
-  write_file_atomically(path, document.dump(2) + "\n");
+  return document;
 }
 
-}  // namespace kmlut::cli
+}  // namespace kmlut::reporting

@@ -1,8 +1,8 @@
-#include "host/cli/output_policy.hpp"
+#include "host/pipeline/output_policy.hpp"
 
 #include "kmlut/error.hpp"
 
-namespace kmlut::cli {
+namespace kmlut {
 namespace {
 
 namespace fs = std::filesystem;
@@ -45,4 +45,4 @@ void check_output(const Checkpoint& input, const fs::path& output, bool force) {
   }
 }
 
-}  // namespace kmlut::cli
+}  // namespace kmlut

@@ -1,0 +1,72 @@
+#include "host/embed/checkpoint_job.hpp"
+
+#include <memory>
+#include <optional>
+
+#include "host/pipeline/output_policy.hpp"
+#include "host/report/machine_info.hpp"
+#include "kmlut/config_io.hpp"
+#include "kmlut/error.hpp"
+#include "kmlut/model.hpp"
+
+namespace kmlut::embed {
+namespace {
+
+std::vector<TensorInfo> tensor_infos(const Checkpoint& checkpoint) {
+  std::vector<TensorInfo> infos;
+  infos.reserve(checkpoint.tensors().size());
+  for (const Checkpoint::TensorRef& ref : checkpoint.tensors())
+    infos.push_back(*ref.info);
+  return infos;
+}
+
+Plan resolve(const Checkpoint& checkpoint, const ConfigSource& config,
+             const std::filesystem::path& manifest) {
+  const KMeansPalettizerConfig resolved_config = load_config_source(config);
+  const std::vector<TensorInfo> tensors = tensor_infos(checkpoint);
+  const ModelDescription model =
+      manifest.empty() ? infer_model_description(tensors) : load_manifest(manifest, tensors);
+  return resolve_plan(resolved_config, model, tensors);
+}
+
+}  // namespace
+
+KMeansPalettizerConfig load_config_source(const ConfigSource& source) {
+  const int given = !source.path.empty() + !source.json.empty() + !source.preset.empty();
+  if (given > 1)
+    throw ConfigError("give one config: a path, a JSON document or a preset");
+  if (!source.path.empty())
+    return load_config(source.path);
+  if (!source.json.empty())
+    return config_from_json(source.json, "<config>");
+  if (!source.preset.empty())
+    return KMeansPalettizerConfig::preset(source.preset);
+  return KMeansPalettizerConfig{};
+}
+
+Plan plan_checkpoint(const std::filesystem::path& input, const ConfigSource& config,
+                     const std::filesystem::path& manifest) {
+  return resolve(Checkpoint::open(input), config, manifest);
+}
+
+CheckpointJobResult palettize_checkpoint_job(const std::filesystem::path& input,
+                                             const std::filesystem::path& output,
+                                             const CheckpointJobOptions& options,
+                                             const ProgressCallback& progress) {
+  const Checkpoint checkpoint = Checkpoint::open(input);
+  check_output(checkpoint, output, options.force);
+  PipelineOptions pipeline = options.pipeline;
+  std::optional<Checkpoint> sensitivities;
+  if (!options.sensitivities.empty()) {
+    sensitivities.emplace(Checkpoint::open(options.sensitivities));
+    pipeline.sensitivities = &*sensitivities;
+  }
+  const Plan plan = resolve(checkpoint, options.config, options.manifest);
+  std::unique_ptr<Backend> backend = make_backend(options.backend, options.threads);
+  CheckpointJobResult result;
+  result.device = reporting::device_description(backend->name(), options.threads);
+  result.report = palettize_checkpoint(checkpoint, plan, output, *backend, pipeline, progress);
+  return result;
+}
+
+}  // namespace kmlut::embed
