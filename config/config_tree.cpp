@@ -24,13 +24,14 @@ constexpr const char* kModuleActivationKeys[] = {"module_input_spec", "module_ou
 
 const Keys kDocumentKeys = {"kmeans_palettization_config", "palettization_spec"};
 const Keys kConfigKeys = {"global_config", "module_type_configs", "module_name_configs"};
-const Keys kModuleKeys = {"op_state_spec",     "op_input_spec",      "op_output_spec",
-                          "op_type_config",    "op_name_config",     "module_state_spec",
-                          "module_input_spec", "module_output_spec", "enable_fast_kmeans_mode",
-                          "rounding_precision"};
+const Keys kModuleKeys = {"op_state_spec",      "op_input_spec",      "op_output_spec",
+                          "op_type_config",     "op_name_config",     "module_state_spec",
+                          "module_input_spec",  "module_output_spec", "enable_fast_kmeans_mode",
+                          "rounding_precision", "pat_schedule"};
 const Keys kOpKeys = {"op_state_spec", "op_input_spec", "op_output_spec"};
-const Keys kSpecKeys = {"n_bits", "granularity", "cluster_dim", "enable_per_channel_scale",
-                        "lut_qspec"};
+const Keys kSpecKeys = {"n_bits",      "granularity",
+                        "cluster_dim", "enable_per_channel_scale",
+                        "lut_qspec",   "training_strategy_spec"};
 const Keys kPerTensorKeys = {"type", "axis"};
 const Keys kPerGroupedChannelKeys = {"type", "axis", "group_size"};
 const Keys kLutQSpecKeys = {"dtype", "qscheme"};
@@ -184,6 +185,21 @@ std::optional<LutQSpec> lut_qspec_from_tree(const Tree& value, const std::string
   return qspec;
 }
 
+// coreai_opt 0.3.0's to_dict() writes its palettization-aware-training fields (pat_schedule,
+// training_strategy_spec) even when unused; their post-training values load, anything else is an
+// error, since kmlut does post-training k-means only.
+void check_post_training(const Tree* value, const std::string& path, bool default_strategy) {
+  if (!value || value->is_null())
+    return;
+  if (default_strategy && value->is_object() && value->size() == 1 && value->contains("type") &&
+      (*value)["type"] == "default") {
+    return;
+  }
+  fail(path, std::string("palettization-aware training is not supported, expected null") +
+                 (default_strategy ? " or {\"type\": \"default\"}" : "") + ", got " +
+                 describe(*value));
+}
+
 PalettizationSpec spec_from_tree(const Tree& value, const std::string& path) {
   expect_object(value, path);
   check_keys(value, path, kSpecKeys);
@@ -202,6 +218,8 @@ PalettizationSpec spec_from_tree(const Tree& value, const std::string& path) {
   if (const Tree* qspec = find(value, "lut_qspec")) {
     spec.lut_qspec = lut_qspec_from_tree(*qspec, path + ".lut_qspec");
   }
+  check_post_training(find(value, "training_strategy_spec"), path + ".training_strategy_spec",
+                      true);
   return spec;
 }
 
@@ -301,6 +319,7 @@ ModuleKMeansPalettizerConfig module_config_from_tree(const Tree& value, const st
   check_keys(value, path, kModuleKeys);
   check_weight_only(value, path, kOpActivationKeys);
   check_weight_only(value, path, kModuleActivationKeys);
+  check_post_training(find(value, "pat_schedule"), path + ".pat_schedule", false);
   ModuleKMeansPalettizerConfig config;
   config.op_state_spec = op_state_spec_from_tree(value, path);
   config.op_type_config = op_type_configs_from_tree(value, path + ".op_type_config");

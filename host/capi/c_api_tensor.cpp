@@ -2,6 +2,7 @@
 // embed::palettize_tensor.
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <optional>
 
 #include "host/capi/c_api_guard.hpp"
@@ -70,20 +71,28 @@ std::optional<embed::PartKind> part_kind(kmlut_part part) {
   return std::nullopt;
 }
 
-embed::TensorOptions tensor_options(const kmlut_palettize_options* given,
-                                    const TensorView& weight) {
+struct TensorCall {
+  embed::TensorRequest request;
+  embed::RunOptions run;
+};
+
+TensorCall tensor_call(const kmlut_palettize_options* given, const TensorView& weight,
+                       const PalettizationSpec& spec) {
   const kmlut_palettize_options options =
       read_options(given, kmlut_palettize_options_init, "kmlut_palettize_options");
-  embed::TensorOptions out;
-  out.fast_mode = options.fast_mode != 0;
-  out.rounding_precision = options.rounding_precision;
-  out.backend = options.backend == nullptr ? "auto" : options.backend;
-  out.threads = options.threads;
-  out.seed = options.seed;
-  out.op_type = text_or_empty(options.op_type);
+  TensorCall call;
+  call.request.weight = weight;
+  call.request.spec = spec;
+  embed::ClusterOptions& cluster = call.request.cluster;
+  cluster.fast_mode = options.fast_mode != 0;
+  cluster.rounding_precision = options.rounding_precision;
+  cluster.seed = options.seed;
+  cluster.op_type = text_or_empty(options.op_type);
   if (options.sensitivity != nullptr)
-    out.sensitivity = {dtype_of(options.sensitivity_dtype), weight.shape, options.sensitivity};
-  return out;
+    cluster.sensitivity = {dtype_of(options.sensitivity_dtype), weight.shape, options.sensitivity};
+  call.run.backend = options.backend == nullptr ? "auto" : options.backend;
+  call.run.threads = options.threads;
+  return call;
 }
 
 kmlut_status palettize_tensor(const void* data, kmlut_dtype dtype, const int64_t* shape,
@@ -105,9 +114,9 @@ kmlut_status palettize_tensor(const void* data, kmlut_dtype dtype, const int64_t
       throw ConfigError(std::string(kFunction) + ": negative dimension in shape " +
                         shape_text(weight.shape));
   }
-  const PalettizationSpec spec = spec_from_json(spec_json, "spec_json");
-  auto owned = std::make_unique<kmlut_result>(
-      kmlut_result{embed::palettize_tensor(weight, spec, tensor_options(options, weight))});
+  const TensorCall call = tensor_call(options, weight, spec_from_json(spec_json, "spec_json"));
+  auto owned =
+      std::make_unique<kmlut_result>(kmlut_result{embed::palettize_tensor(call.request, call.run)});
   *result = owned.release();
   return KMLUT_OK;
 }

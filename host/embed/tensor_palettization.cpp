@@ -10,9 +10,6 @@
 namespace kmlut::embed {
 namespace {
 
-// The name an in-memory tensor goes by in messages and in its (unwritten) part names.
-constexpr const char* kTensorName = "tensor";
-
 ByteView view(const std::vector<std::uint8_t>& bytes) {
   return {bytes.data(), bytes.size()};
 }
@@ -48,6 +45,28 @@ StoredTensor stored(const Part* part, TensorInfo& info) {
   return {&info, part->bytes};
 }
 
+PalettizeRequest palettize_request(const TensorRequest& tensor) {
+  const ClusterOptions& cluster = tensor.cluster;
+  if (cluster.rounding_precision <= 0) {
+    throw ConfigError("rounding_precision: must be > 0, got " +
+                      std::to_string(cluster.rounding_precision));
+  }
+  PalettizeRequest request;
+  request.name = tensor.name;
+  request.weight = tensor.weight;
+  request.spec = tensor.spec;
+  if (request.spec.granularity.type == GranularityType::PerGroupedChannel &&
+      !request.spec.granularity.axis) {
+    request.spec.granularity.axis = default_axis_for_op(cluster.op_type);
+  }
+  request.op_type = cluster.op_type;
+  request.enable_fast_kmeans_mode = cluster.fast_mode;
+  request.rounding_precision = cluster.rounding_precision;
+  request.seed = cluster.seed;
+  request.sensitivity = cluster.sensitivity;
+  return request;
+}
+
 }  // namespace
 
 const Part* TensorPalettization::part(PartKind kind) const {
@@ -71,36 +90,35 @@ std::vector<std::uint8_t> TensorPalettization::dense() const {
   return reconstruct_palettized(info, stored_parts, "<memory>");
 }
 
-TensorPalettization palettize_tensor(const TensorView& weight, const PalettizationSpec& spec,
-                                     const TensorOptions& options) {
-  if (options.threads < 0)
+std::vector<TensorPalettization> palettize_tensors(const std::vector<TensorRequest>& requests,
+                                                   const RunOptions& run) {
+  if (run.threads < 0)
     throw ConfigError("threads: expected 0 (all cores) or more, got " +
-                      std::to_string(options.threads));
-  if (options.rounding_precision <= 0)
-    throw ConfigError("rounding_precision: must be > 0, got " +
-                      std::to_string(options.rounding_precision));
-  TensorPalettization out;
-  PalettizeRequest& request = out.request;
-  request.name = kTensorName;
-  request.weight = weight;
-  request.spec = spec;
-  if (request.spec.granularity.type == GranularityType::PerGroupedChannel &&
-      !request.spec.granularity.axis) {
-    request.spec.granularity.axis = default_axis_for_op(options.op_type);
+                      std::to_string(run.threads));
+  std::vector<TensorPalettization> out(requests.size());
+  std::vector<PalettizeRequest> to_run;
+  std::vector<std::size_t> ran;  // index into out of each entry of to_run
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    out[i].request = palettize_request(requests[i]);
+    // The same check a checkpoint's tensors pass before clustering, values included.
+    out[i].result.skip_reason = preflight_skip_reason(out[i].request, /*check_values=*/true);
+    if (out[i].result.skip_reason.empty()) {
+      to_run.push_back(out[i].request);
+      ran.push_back(i);
+    }
   }
-  request.op_type = options.op_type;
-  request.enable_fast_kmeans_mode = options.fast_mode;
-  request.rounding_precision = options.rounding_precision;
-  request.seed = options.seed;
-  request.sensitivity = options.sensitivity;
-  // The same check a checkpoint's tensors pass before clustering, values included.
-  out.result.skip_reason = preflight_skip_reason(request, /*check_values=*/true);
-  if (!out.result.skip_reason.empty())
+  if (to_run.empty())
     return out;
-  std::unique_ptr<Backend> backend = make_backend(options.backend, options.threads);
-  out.result = backend->run(request);
-  describe_parts(out);
+  std::vector<PalettizeResult> results = make_backend(run.backend, run.threads)->run_batch(to_run);
+  for (std::size_t k = 0; k < ran.size(); ++k) {
+    out[ran[k]].result = std::move(results[k]);
+    describe_parts(out[ran[k]]);
+  }
   return out;
+}
+
+TensorPalettization palettize_tensor(const TensorRequest& request, const RunOptions& run) {
+  return std::move(palettize_tensors({request}, run).front());
 }
 
 }  // namespace kmlut::embed

@@ -15,16 +15,28 @@
 
 namespace kmlut::embed {
 
-struct TensorOptions {
+// How one tensor is clustered (what a plan's job says besides the spec).
+struct ClusterOptions {
   bool fast_mode = true;
   int rounding_precision = 4;
-  std::string backend = "auto";
-  int threads = 0;  // 0 = all cores
   std::uint64_t seed = 0;
   // The consuming op ("linear", "conv_transpose2d", ...): a per_grouped_channel spec whose axis is
   // null groups along this op's default axis, as resolution does for a checkpoint.
   std::string op_type;
   TensorView sensitivity;  // data null = none
+};
+
+// Where it runs.
+struct RunOptions {
+  std::string backend = "auto";
+  int threads = 0;  // 0 = all cores
+};
+
+struct TensorRequest {
+  std::string name = "tensor";  // for messages
+  TensorView weight;            // not copied; it must outlive the call
+  PalettizationSpec spec;
+  ClusterOptions cluster;
 };
 
 // The stored parts of a palettized tensor (N.lut, N.indices, ...), plus the unpacked indices.
@@ -57,10 +69,13 @@ struct TensorPalettization {
   std::vector<std::uint8_t> dense() const;
 };
 
-// Runs `weight` (not copied; it must outlive the call) through the backend. A tensor that cannot be
+// Runs the requests through one backend as one batch; results in order. A tensor that cannot be
 // palettized (dtype, size, non-finite values, a group size that does not divide) comes back
-// skipped with its reason, as in a checkpoint. Throws ConfigError for an invalid spec or option.
-TensorPalettization palettize_tensor(const TensorView& weight, const PalettizationSpec& spec,
-                                     const TensorOptions& options);
+// skipped with its reason, as in a checkpoint. Throws ConfigError for an invalid option.
+std::vector<TensorPalettization> palettize_tensors(const std::vector<TensorRequest>& requests,
+                                                   const RunOptions& run);
+
+// One request.
+TensorPalettization palettize_tensor(const TensorRequest& request, const RunOptions& run);
 
 }  // namespace kmlut::embed
