@@ -51,6 +51,11 @@ PalettizeRequest palettize_request(const TensorRequest& tensor) {
     throw ConfigError("rounding_precision: must be > 0, got " +
                       std::to_string(cluster.rounding_precision));
   }
+  // The config's rule for one tensor: vector k-means has no fast mode (docs/config.md).
+  if (tensor.spec.cluster_dim > 1 && cluster.fast_mode) {
+    throw ConfigError(tensor.name + ": cluster_dim " + std::to_string(tensor.spec.cluster_dim) +
+                      " requires enable_fast_kmeans_mode: false");
+  }
   PalettizeRequest request;
   request.name = tensor.name;
   request.weight = tensor.weight;

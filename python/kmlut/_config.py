@@ -2,6 +2,8 @@
 import json
 import os
 
+from ._coreai import schema_dict
+
 
 def config_arguments(config, preset=None):
     """(path, json_text, preset) for the native layer from `config` -- a path to a JSON/YAML file,
@@ -14,7 +16,7 @@ def config_arguments(config, preset=None):
     if isinstance(config, (str, os.PathLike)):
         return os.fspath(config), "", ""
     if hasattr(config, "to_dict"):
-        config = config.to_dict()
+        config = schema_dict(config.to_dict())
     if isinstance(config, dict):
         return "", json.dumps(config), ""
     raise TypeError("config: expected a path, a dict or an object with to_dict(), got "

@@ -300,6 +300,38 @@ TEST(ConfigIoDocument, EmptyActivationSpecsFromCoreaiOptDumpsAreAccepted) {
             "weight-only, expected null or {}, got an object");
 }
 
+// coreai_opt 0.3.0's KMeansPalettizerConfig().to_dict() writes these training fields.
+TEST(ConfigIoDocument, PostTrainingValuesOfTrainingFieldsAreAccepted) {
+  EXPECT_EQ(config_from_json(json_doc(R"({"global_config": {"pat_schedule": null,
+      "op_state_spec": {"weight": {"n_bits": 4, "training_strategy_spec": {"type": "default"}},
+                        "in_proj_weight": {"training_strategy_spec": null}}}})")),
+            KMeansPalettizerConfig{});
+  EXPECT_EQ(json_error(json_doc(R"({"global_config": {"pat_schedule": {"a": 1}}})")),
+            "c.json: kmeans_palettization_config.global_config.pat_schedule: "
+            "palettization-aware training is not supported, expected null, got an object");
+  EXPECT_EQ(json_error(json_doc(R"({"global_config": {"op_state_spec": {"weight":
+      {"training_strategy_spec": {"type": "ste"}}}}})")),
+            "c.json: kmeans_palettization_config.global_config.op_state_spec.weight."
+            "training_strategy_spec: palettization-aware training is not supported, expected null "
+            "or {\"type\": \"default\"}, got an object");
+}
+
+TEST(ConfigIoSpec, OneSpecLoadsWithItsDefaultsAndErrorsNameTheSource) {
+  PalettizationSpec expected;
+  expected.n_bits = 3;
+  expected.granularity = Granularity::per_grouped_channel(1, 8);
+  EXPECT_EQ(spec_from_json(R"({"n_bits": 3, "granularity": {"type": "per_grouped_channel",
+      "axis": 1, "group_size": 8}})"),
+            expected);
+  EXPECT_EQ(spec_from_json("{}"), default_weight_palettization_spec());
+  try {
+    spec_from_json(R"({"n_bits": 5})", "spec");
+    FAIL() << "n_bits 5 was accepted";
+  } catch (const ConfigError& error) {
+    EXPECT_THAT(error.what(), StartsWith("spec: palettization_spec.n_bits: 5 is not one of"));
+  }
+}
+
 // --- absent vs null --------------------------------------------------------------------------
 
 TEST(ConfigIoDefaults, GlobalConfigAbsentIsTheDefaultEvenBesideOtherKeys) {
