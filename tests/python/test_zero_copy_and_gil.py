@@ -15,12 +15,16 @@ from conftest import heavy_tailed, require
 
 SPEC = {"n_bits": 2, "granularity": {"type": "per_grouped_channel", "axis": 0, "group_size": 512}}
 
-# Runs in a fresh interpreter so that its peak RSS (a high-water mark) starts low. The weight is
-# filled in slices so that no temporary of its size raises the mark before the measurement.
+# Runs in a fresh interpreter so that its peak RSS (a high-water mark) starts low: VmHWM, the new
+# address space's own mark (getrusage's ru_maxrss also keeps the parent's across fork and exec).
+# The weight is filled in slices so that no temporary of its size raises the mark beforehand.
 PEAK_SCRIPT = r"""
-import json, resource, sys
+import json, sys
 import numpy as np
 import kmlut
+def peak_kib():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
 kind, rows, cols = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 spec = json.loads(sys.argv[4])
 if kind == "torch":
@@ -37,9 +41,9 @@ for start in range(0, fill.shape[0], 256):
                                                    fill.shape[1]), dtype=np.float32) * 0.02
 if kind == "strided":
     weight = weight.T
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_kib()
 result = kmlut.palettize(weight, spec)
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after = peak_kib()
 assert result.palettized, result.skip_reason
 print(json.dumps({"input_mib": rows * cols * 4 / 2**20, "growth_mib": (after - before) / 1024}))
 """
