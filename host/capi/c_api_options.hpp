@@ -2,6 +2,7 @@
 // kmlut.h passes a shorter struct, whose missing fields keep their defaults.
 #pragma once
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 

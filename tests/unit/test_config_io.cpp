@@ -288,7 +288,7 @@ TEST(ConfigIoDocument, UnknownConfigKeysAreListed) {
             "c.json: kmeans_palettization_config.global_config: unknown key \"op_state\" "
             "(expected one of: op_state_spec, op_input_spec, op_output_spec, op_type_config, "
             "op_name_config, module_state_spec, module_input_spec, module_output_spec, "
-            "enable_fast_kmeans_mode, rounding_precision)");
+            "enable_fast_kmeans_mode, rounding_precision, pat_schedule)");
 }
 
 TEST(ConfigIoDocument, EmptyActivationSpecsFromCoreaiOptDumpsAreAccepted) {

@@ -139,7 +139,7 @@ TEST(SpecSchema, UnknownKeyListsTheValidOnes) {
   EXPECT_EQ(load_error(R"({"n_bits": 4, "foo": 1})"),
             "cfg.json: " + kWeightPath +
                 ": unknown key \"foo\" (expected one of: n_bits, granularity, cluster_dim, "
-                "enable_per_channel_scale, lut_qspec)");
+                "enable_per_channel_scale, lut_qspec, training_strategy_spec)");
 }
 
 TEST(SpecSchema, IntegersMustBeJsonIntegers) {
