@@ -77,6 +77,17 @@ def describe_module(module):
     return {"kmlut_manifest": 1, "modules": modules}, parameters
 
 
+def _replace(parameter, dense):
+    """Writes `dense` over the parameter's values: a byte copy through numpy for a contiguous CPU
+    parameter (torch's copy_ spins up its thread pool for each tensor), copy_ otherwise."""
+    target = parameter.detach()
+    if target.device.type == "cpu" and target.is_contiguous():
+        target.view(-1).view(torch.uint8).numpy()[:] = dense.reshape(-1).view(torch.uint8).numpy()
+    else:
+        with torch.no_grad():
+            parameter.copy_(dense)
+
+
 def plan(module, config=None, *, preset=None):
     """The jobs resolution gives for `module` (as kmlut.plan does for a checkpoint), as dicts."""
     manifest, parameters = describe_module(module)
@@ -100,8 +111,7 @@ def palettize_(module, config=None, *, preset=None, backend="auto", threads=None
                                op_type=job["op_type"] or "")
                 for job in selected]
     results = palettize_requests(requests, backend=backend, threads=threads, seed=seed)
-    with torch.no_grad():
-        for job, result in zip(selected, results):
-            if result.palettized:
-                parameters[job["tensor"]].copy_(result.dense())
+    for job, result in zip(selected, results):
+        if result.palettized:
+            _replace(parameters[job["tensor"]], result.dense())
     return {job["tensor"]: result for job, result in zip(selected, results)}
