@@ -8,7 +8,7 @@
 
 #include "bench/llm_like_weights.hpp"
 #include "host/backends/cpu/lloyd_kmeans.hpp"
-#include "host/backends/cpu/parallel_for.hpp"
+#include "host/backends/cpu/thread_pool.hpp"
 #include "kmlut/numeric/fp16.hpp"
 #include "kmlut/palettize.hpp"
 
@@ -52,8 +52,9 @@ void BM_LloydBounds(benchmark::State& state) {
   options.k = static_cast<std::size_t>(state.range(2));
   options.use_bounds = state.range(3) != 0;
   const auto threads = static_cast<unsigned>(state.range(4));
-  const kmlut::cpu::ChunkRunner runner = [threads](std::size_t chunks, const auto& body) {
-    kmlut::cpu::parallel_for(chunks, threads, [&](unsigned, std::size_t chunk) { body(chunk); });
+  kmlut::cpu::ThreadPool pool(threads);
+  const kmlut::cpu::ChunkRunner runner = [&pool](std::size_t chunks, const auto& body) {
+    pool.run(chunks, [&](unsigned, std::size_t chunk) { body(chunk); });
   };
   std::size_t iterations = 0;
   for (auto _ : state) {

@@ -2,7 +2,9 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(DIRECTORY include/kmlut DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# numeric/ holds the host/device arithmetic the backends and kernels share (DP workspaces, bit
+# packing, rounding tables): implementation, not API, so it is not installed.
+install(DIRECTORY include/kmlut DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} PATTERN numeric EXCLUDE)
 # A CUDA build compiles the CUDA backend into kmlut itself (kernels/CMakeLists.txt); its
 # consumers then also need the CUDA toolkit's runtime (kmlutConfig.cmake finds it).
 install(TARGETS kmlut EXPORT kmlutTargets

@@ -18,8 +18,8 @@ enum RequestStatus : std::uint32_t {
 
 // One request: its tensor in device memory, how its elements fall into blocks, its outputs.
 // Block b holds the elements b·run_length + r·run_stride + o for r < run_count, o < run_length
-// (host/cpu/block_layout.hpp); element i lies in block (i mod period) / run_length, with period
-// the whole tensor when run_count is 1 and run_stride otherwise.
+// (host/palettize/block_layout.hpp); element i lies in block (i mod period) / run_length, with
+// period the whole tensor when run_count is 1 and run_stride otherwise.
 struct DeviceRequest {
   std::uint8_t dtype;           // a kmlut::DType: F16, BF16, F32 or F64
   std::int32_t n_bits;          // 1, 2, 3, 4, 6 or 8

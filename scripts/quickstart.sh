@@ -3,7 +3,7 @@
 # checkpoint, palettizes it with the w4 preset on the best available backend and verifies the result.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh
+scripts/bootstrap.sh main
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$(nproc)" --target kmlut_cli
 mkdir -p sample

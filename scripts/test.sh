@@ -4,7 +4,7 @@
 # ASan + UBSan, the fuzz targets for a fixed budget, and the format check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh
+scripts/bootstrap.sh test
 export KMLUT_REQUIRE_ORACLES=1  # a test oracle that cannot run is a failure here, not a skip
 jobs=$(nproc)
 

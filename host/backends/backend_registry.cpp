@@ -1,8 +1,6 @@
 // Backends by name. "cuda" needs a build with the CUDA backend (KMLUT_HAVE_CUDA) and a device that
-// runs its kernels. "auto" keeps choosing the CPU and says so in one line on stderr: the CUDA
+// runs its kernels. "auto" keeps choosing the CPU and gives the reason to the caller: the CUDA
 // backend has not yet passed scripts/gpu-check.sh on a device (docs/cuda-backend.md).
-#include <iostream>
-
 #include "kmlut/error.hpp"
 #include "kmlut/palettize.hpp"
 
@@ -14,30 +12,29 @@
 namespace kmlut {
 namespace {
 
-std::unique_ptr<Backend> make_auto_backend(int threads) {
+BackendChoice choose_auto_backend(int threads) {
+  BackendChoice choice{make_cpu_backend(threads), "this build has no CUDA backend"};
 #if KMLUT_HAVE_CUDA
   const std::string unusable = cuda::device_unusable_reason();
-  std::cerr << "kmlut: backend auto: using the CPU ("
-            << (unusable.empty() ? "the CUDA backend is not yet verified on a GPU; --backend "
-                                   "cuda selects it"
-                                 : unusable)
-            << ")\n";
+  choice.reason = unusable.empty()
+                      ? "the CUDA backend is not yet verified on a GPU; --backend cuda selects it"
+                      : unusable;
 #endif
-  return make_cpu_backend(threads);
+  return choice;
 }
 
 }  // namespace
 
-std::unique_ptr<Backend> make_backend(const std::string& name, int threads) {
+BackendChoice choose_backend(const std::string& name, int threads) {
   if (name == "cpu")
-    return make_cpu_backend(threads);
+    return {make_cpu_backend(threads), ""};
   if (name == "auto")
-    return make_auto_backend(threads);
+    return choose_auto_backend(threads);
   if (name == "cuda") {
 #if KMLUT_HAVE_CUDA
     cuda::CudaBackendOptions options;
     options.cpu_threads = threads;
-    return cuda::make_cuda_backend(options);
+    return {cuda::make_cuda_backend(options), ""};
 #else
     throw Error(
         "--backend cuda: this build has no CUDA backend (configured with KMLUT_CUDA=OFF or "
@@ -45,6 +42,10 @@ std::unique_ptr<Backend> make_backend(const std::string& name, int threads) {
 #endif
   }
   throw ConfigError("unknown backend \"" + name + "\" (expected auto, cpu or cuda)");
+}
+
+std::unique_ptr<Backend> make_backend(const std::string& name, int threads) {
+  return choose_backend(name, threads).backend;
 }
 
 }  // namespace kmlut

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 
 #include "host/bench/synthetic_weights.hpp"
@@ -107,7 +108,7 @@ class ScopedDirectory {
 struct CheckpointRun {
   explicit CheckpointRun(const std::string& scratch) : directory(scratch) {}
   ScopedDirectory directory;
-  Checkpoint checkpoint;
+  std::optional<Checkpoint> checkpoint;  // opened once the input is written
   Plan plan;
   fs::path output;
 };
@@ -157,13 +158,13 @@ Workload checkpoint_workload(const WorkloadOptions& options) {
   } else {
     workload.source = "input " + options.input;
   }
-  run->checkpoint = Checkpoint::open(input);
-  run->output = run->checkpoint.layout() == Checkpoint::Layout::SingleFile
+  run->checkpoint.emplace(Checkpoint::open(input));
+  run->output = run->checkpoint->layout() == Checkpoint::Layout::SingleFile
                     ? run->directory.path() / "palettized.safetensors"
                     : run->directory.path() / "palettized";
   std::vector<TensorInfo> tensors;
   std::uint64_t bytes = 0;
-  for (const Checkpoint::TensorRef& ref : run->checkpoint.tensors()) {
+  for (const Checkpoint::TensorRef& ref : run->checkpoint->tensors()) {
     tensors.push_back(*ref.info);
     bytes += ref.info->nbytes();
   }
@@ -179,7 +180,7 @@ Workload checkpoint_workload(const WorkloadOptions& options) {
   bench_case.end_to_end = true;
   bench_case.run = [run](Backend& backend) {
     return outcome_of(
-        palettize_checkpoint(run->checkpoint, run->plan, run->output, backend, PipelineOptions{}));
+        palettize_checkpoint(*run->checkpoint, run->plan, run->output, backend, PipelineOptions{}));
   };
   workload.cases.push_back(std::move(bench_case));
   return workload;

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "host/report/json_number.hpp"
+#include "host/report/spec_json.hpp"
 #include "host/report/text_table.hpp"
 #include "kmlut/version.hpp"
 
@@ -45,7 +46,7 @@ Json case_json(const CaseResult& result, const ReadBandwidth& bandwidth) {
   entry["name"] = result.name;
   entry["description"] = result.description;
   entry["tensors"] = result.tensors;
-  entry["spec"] = spec_json(result.spec);
+  entry["spec"] = reporting::spec_json(result.spec);
   entry["fast_mode"] = result.spec ? Json(result.fast_mode) : Json();
   entry["config"] = result.config.empty() ? Json() : Json(result.config);
   entry["status"] = result.skipped ? "skipped" : "ok";
@@ -101,20 +102,6 @@ std::string si(double value) {
 }
 
 }  // namespace
-
-Json spec_json(const std::optional<PalettizationSpec>& spec) {
-  if (!spec)
-    return Json();
-  const bool grouped = spec->granularity.type == GranularityType::PerGroupedChannel;
-  Json entry;
-  entry["n_bits"] = spec->n_bits;
-  entry["granularity"] = grouped ? "per_grouped_channel" : "per_tensor";
-  entry["axis"] = grouped ? Json(spec->granularity.axis.value_or(0)) : Json();
-  entry["group_size"] = grouped ? Json(spec->granularity.group_size) : Json();
-  entry["cluster_dim"] = spec->cluster_dim;
-  entry["per_channel_scale"] = spec->enable_per_channel_scale;
-  return entry;
-}
 
 Json bench_json(const BenchReport& report) {
   Json document;

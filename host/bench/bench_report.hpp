@@ -63,10 +63,6 @@ struct BenchReport {
   std::vector<WorkloadResult> workloads;
 };
 
-// The spec of a case as JSON ({n_bits, granularity, axis, group_size, cluster_dim,
-// per_channel_scale}), null for a case without one (the checkpoint workload).
-nlohmann::ordered_json spec_json(const std::optional<PalettizationSpec>& spec);
-
 nlohmann::ordered_json bench_json(const BenchReport& report);
 
 void print_bench_table(const BenchReport& report, std::ostream& out);

@@ -1,6 +1,7 @@
 #include "host/bench/bench_save_data.hpp"
 
 #include "host/bench/bench_report.hpp"
+#include "host/report/spec_json.hpp"
 #include "kmlut/safetensors_writer.hpp"
 
 namespace kmlut::bench {
@@ -14,7 +15,7 @@ std::filesystem::path save_workload_data(const Workload& workload,
   for (const BenchCase& bench_case : workload.cases) {
     cases.push_back({{"name", bench_case.name},
                      {"tensors", bench_case.tensors},
-                     {"spec", spec_json(bench_case.spec)},
+                     {"spec", reporting::spec_json(bench_case.spec)},
                      {"fast_mode", bench_case.fast_mode}});
   }
   std::vector<OutputTensor> layout;

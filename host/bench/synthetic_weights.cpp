@@ -5,7 +5,7 @@
 #include <cstring>
 #include <thread>
 
-#include "host/backends/cpu/parallel_for.hpp"
+#include "host/backends/cpu/thread_pool.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/numeric/float_formats.hpp"
 
@@ -102,7 +102,8 @@ std::vector<std::uint8_t> llm_like_tensor(DType dtype, std::uint64_t numel, std:
   if (threads == 0)
     threads = std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::vector<double>> scratch(threads, std::vector<double>(kChunk));
-  cpu::parallel_for(chunks, threads, [&](unsigned worker, std::size_t chunk) {
+  cpu::ThreadPool pool(threads);
+  pool.run(chunks, [&](unsigned worker, std::size_t chunk) {
     const std::uint64_t first = chunk * kChunk;
     const std::uint64_t count = std::min(kChunk, numel - first);
     llm_like_values(seed, stream, first, count, scratch[worker].data());

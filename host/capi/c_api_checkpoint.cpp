@@ -5,7 +5,7 @@
 #include "host/capi/c_api_guard.hpp"
 #include "host/capi/c_api_options.hpp"
 #include "host/embed/checkpoint_job.hpp"
-#include "host/report/report_document.hpp"
+#include "kmlut/report.hpp"
 
 namespace kmlut::capi {
 namespace {
@@ -49,7 +49,7 @@ kmlut_status palettize_checkpoint(const char* input, const char* output,
   const embed::CheckpointJobResult result =
       embed::palettize_checkpoint_job(input, output, job_options(options));
   if (report_json != nullptr)
-    *report_json = malloc_copy(reporting::report_document(result.report, result.device).dump(2));
+    *report_json = malloc_copy(palettize_report_json(result.report, result.device));
   return KMLUT_OK;
 }
 

@@ -4,7 +4,6 @@
 #include <ctime>
 #include <iostream>
 #include <memory>
-#include <sstream>
 
 #include "host/bench/bench_backend.hpp"
 #include "host/bench/bench_report.hpp"
@@ -14,9 +13,9 @@
 #include "host/bench/memory_bandwidth.hpp"
 #include "host/bench/peak_memory.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/option_checks.hpp"
 #include "host/report/machine_info.hpp"
 #include "kmlut/atomic_file.hpp"
-#include "kmlut/error.hpp"
 
 namespace kmlut::cli {
 namespace {
@@ -41,28 +40,6 @@ struct BenchOptions {
   std::string report;
   bool quiet = false;
 };
-
-// "4096x11008" -> {4096, 11008}. Throws ConfigError.
-std::vector<std::int64_t> parse_shape(const std::string& text) {
-  std::vector<std::int64_t> shape;
-  std::istringstream parts(text);
-  std::string part;
-  while (std::getline(parts, part, 'x')) {
-    std::size_t used = 0;
-    long long value = 0;
-    try {
-      value = std::stoll(part, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != part.size() || value <= 0)
-      throw ConfigError("--shape: expected ROWSxCOLS such as 4096x4096, got \"" + text + "\"");
-    shape.push_back(value);
-  }
-  if (shape.size() != 2)
-    throw ConfigError("--shape: expected ROWSxCOLS such as 4096x4096, got \"" + text + "\"");
-  return shape;
-}
 
 // Whole seconds without a fraction ("120"), else as printed by %g ("0.5").
 std::string format_seconds(double seconds) {
@@ -136,7 +113,7 @@ void run_bench(const BenchOptions& options) {
   workload_options.scratch = options.scratch;
   workload_options.threads = reporting::resolved_threads(options.threads);
   if (!options.shape.empty())
-    workload_options.shape = parse_shape(options.shape);
+    workload_options.shape = parse_rows_by_cols(options.shape);
   const RepeatPolicy policy{options.warmup, options.repeat, options.budget};
 
   BenchBackend bench = make_bench_backend(options.backend, options.threads);
@@ -195,13 +172,15 @@ void add_bench_command(CLI::App& app) {
   auto options = std::make_shared<BenchOptions>();
   CLI::App* command = app.add_subcommand(
       "bench", "Time palettization workloads: throughput, memory floor, peak memory, error");
-  command->add_option("--workload", options->workloads,
-                      "scalar-pertensor, scalar-group16, scalar-allvalues, vector, checkpoint or "
-                      "all (repeatable, or a comma list; default all)");
-  command->add_option("--backend", options->backend, "auto, cpu or cuda")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  command->add_option("--threads", options->threads, "CPU threads (default: all cores)")
-      ->check(CLI::NonNegativeNumber);
+  std::vector<std::string> workloads = workload_names();
+  workloads.push_back("all");
+  command
+      ->add_option("--workload", options->workloads,
+                   "scalar-pertensor, scalar-group16, scalar-allvalues, vector, checkpoint or "
+                   "all (repeatable, or a comma list; default all)")
+      ->delimiter(',')
+      ->check(CLI::IsMember(workloads));
+  add_backend_options(*command, options->backend, options->threads);
   auto* repeat = command->add_option("--repeat", options->repeat,
                                      "measured runs per case; the median is reported (default 5)");
   repeat->check(CLI::PositiveNumber);
@@ -218,8 +197,10 @@ void add_bench_command(CLI::App& app) {
   command->add_option("--input", options->input,
                       "take the data from this checkpoint: each tensor workload uses its largest "
                       "fitting 2-D tensor, the checkpoint workload palettizes it whole");
-  command->add_option("--shape", options->shape,
-                      "ROWSxCOLS for the generated tensor workloads (not checkpoint)");
+  command
+      ->add_option("--shape", options->shape,
+                   "ROWSxCOLS for the generated tensor workloads (not checkpoint)")
+      ->check(rows_by_cols());
   command->add_option("--save-data", options->save_data,
                       "write each workload's tensors to DIR/<workload>.safetensors");
   command->add_option("--scratch", options->scratch,

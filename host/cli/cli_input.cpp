@@ -1,21 +1,21 @@
 #include "host/cli/cli_input.hpp"
 
+#include "host/cli/option_checks.hpp"
 #include "kmlut/config_io.hpp"
-#include "kmlut/error.hpp"
 
 namespace kmlut::cli {
 
 void add_config_options(CLI::App& command, ConfigOptions& options) {
-  command.add_option("--config", options.config_path, "KMeansPalettizerConfig as JSON or YAML");
-  command.add_option("--preset", options.preset, "w4, w6 or w8");
+  CLI::Option* config =
+      command.add_option("--config", options.config_path, "KMeansPalettizerConfig as JSON or YAML");
+  command.add_option("--preset", options.preset, "w4, w6 or w8")
+      ->check(preset_name())
+      ->excludes(config);
   command.add_option("--manifest", options.manifest_path,
                      "model description from a compiler (docs/manifest.md)");
 }
 
 KMeansPalettizerConfig load_config_option(const ConfigOptions& options) {
-  if (!options.config_path.empty() && !options.preset.empty()) {
-    throw ConfigError("--config and --preset are exclusive: give one of them");
-  }
   if (!options.config_path.empty())
     return load_config(options.config_path);
   if (!options.preset.empty())

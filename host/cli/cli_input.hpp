@@ -20,7 +20,7 @@ struct ConfigOptions {
 // Registers --config, --preset and --manifest on a subcommand.
 void add_config_options(CLI::App& command, ConfigOptions& options);
 
-// --config FILE or --preset NAME (not both); neither gives coreai_opt's default config.
+// --config FILE or --preset NAME (CLI11 refuses both); neither gives coreai_opt's default config.
 // Throws ConfigError.
 KMeansPalettizerConfig load_config_option(const ConfigOptions& options);
 

@@ -9,7 +9,7 @@
 #include "host/report/text_table.hpp"
 #include "host/report/verify_document.hpp"
 #include "kmlut/checkpoint.hpp"
-#include "kmlut/decode.hpp"
+#include "kmlut/verify.hpp"
 
 namespace kmlut::cli {
 namespace {

@@ -2,9 +2,10 @@
 
 #include <memory>
 
-#include "host/embed/result_parts_adapter.hpp"
 #include "kmlut/decode.hpp"
 #include "kmlut/error.hpp"
+#include "kmlut/format.hpp"
+#include "kmlut/palettized_output.hpp"
 #include "kmlut/plan.hpp"
 
 namespace kmlut::embed {
@@ -14,27 +15,32 @@ ByteView view(const std::vector<std::uint8_t>& bytes) {
   return {bytes.data(), bytes.size()};
 }
 
-void set_part(TensorPalettization& out, PartKind kind, DType dtype, std::vector<std::int64_t> shape,
-              const std::vector<std::uint8_t>& bytes) {
-  out.parts[static_cast<std::size_t>(kind)] = Part{dtype, std::move(shape), view(bytes)};
+void set_part(TensorPalettization& out, PartKind kind, const OutputTensor& tensor, ByteView bytes) {
+  out.parts[static_cast<std::size_t>(kind)] = Part{tensor.dtype, tensor.shape, bytes};
 }
 
-// The stored parts, shaped as `kmlut palettize` writes them.
+// The stored parts as `kmlut palettize` writes them (the format codec's palettized_output), and
+// the unpacked indices beside them.
 void describe_parts(TensorPalettization& out) {
   const PalettizeResult& result = out.result;
   if (!result.palettized)
     return;
-  set_part(out, PartKind::Lut, result.lut_dtype, result.lut_shape, result.lut);
-  set_part(out, PartKind::PackedIndices, DType::U8,
-           {static_cast<std::int64_t>(result.packed_indices.size())}, result.packed_indices);
-  set_part(out, PartKind::Indices, DType::U8, result.index_shape, result.indices);
-  if (!result.scale.empty())
-    set_part(out, PartKind::Scale, out.request.weight.dtype, result.scale_shape, result.scale);
-  if (!result.lut_scale.empty()) {
-    set_part(out, PartKind::LutScale, DType::F32, per_lut_shape(result), result.lut_scale);
-    set_part(out, PartKind::LutZeroPoint, result.lut_dtype, per_lut_shape(result),
-             result.lut_zero_point);
+  const PalettizedOutput output = palettized_output(out.request, result);
+  const PartNames names = part_names(out.request.name);
+  const std::pair<const std::string*, PartKind> kinds[] = {
+      {&names.lut, PartKind::Lut},
+      {&names.indices, PartKind::PackedIndices},
+      {&names.scale, PartKind::Scale},
+      {&names.lut_scale, PartKind::LutScale},
+      {&names.lut_zero_point, PartKind::LutZeroPoint}};
+  for (const PartBytes& part : output.parts) {
+    for (const auto& [name, kind] : kinds) {
+      if (part.tensor.name == *name)
+        set_part(out, kind, part.tensor, part.bytes);
+    }
   }
+  set_part(out, PartKind::Indices, {names.indices, DType::U8, result.index_shape},
+           view(result.indices));
 }
 
 StoredTensor stored(const Part* part, TensorInfo& info) {
@@ -56,18 +62,20 @@ PalettizeRequest palettize_request(const TensorRequest& tensor) {
     throw ConfigError(tensor.name + ": cluster_dim " + std::to_string(tensor.spec.cluster_dim) +
                       " requires enable_fast_kmeans_mode: false");
   }
-  PalettizeRequest request;
-  request.name = tensor.name;
-  request.weight = tensor.weight;
-  request.spec = tensor.spec;
-  if (request.spec.granularity.type == GranularityType::PerGroupedChannel &&
-      !request.spec.granularity.axis) {
-    request.spec.granularity.axis = default_axis_for_op(cluster.op_type);
+  // A plan job for this one tensor, so that the request is built as the pipeline builds it.
+  Job job;
+  job.tensor = tensor.name;
+  job.dtype = tensor.weight.dtype;
+  job.shape = tensor.weight.shape;
+  job.op_type = cluster.op_type;
+  job.spec = tensor.spec;
+  if (job.spec->granularity.type == GranularityType::PerGroupedChannel &&
+      !job.spec->granularity.axis) {
+    job.spec->granularity.axis = default_axis_for_op(cluster.op_type);
   }
-  request.op_type = cluster.op_type;
-  request.enable_fast_kmeans_mode = cluster.fast_mode;
-  request.rounding_precision = cluster.rounding_precision;
-  request.seed = cluster.seed;
+  job.enable_fast_kmeans_mode = cluster.fast_mode;
+  job.rounding_precision = cluster.rounding_precision;
+  PalettizeRequest request = make_palettize_request(job, tensor.weight, cluster.seed);
   request.sensitivity = cluster.sensitivity;
   return request;
 }
@@ -84,7 +92,7 @@ std::vector<std::uint8_t> TensorPalettization::dense() const {
     const auto* bytes = static_cast<const std::uint8_t*>(request.weight.data);
     return {bytes, bytes + request.weight.numel() * dtype_bits(request.weight.dtype) / 8};
   }
-  const PalettizedTensorInfo info = palettized_tensor_info(request);
+  const PalettizedTensorInfo info = describe_palettized(request);
   TensorInfo lut, indices, scale, lut_scale, lut_zero_point;
   PalettizedParts stored_parts;
   stored_parts.lut = stored(part(PartKind::Lut), lut);

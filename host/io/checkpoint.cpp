@@ -22,7 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-constexpr std::string_view kIndexFileName = "model.safetensors.index.json";
 constexpr std::string_view kWeightMapKey = "weight_map";
 constexpr std::size_t kMaxListedFiles = 5;
 
@@ -160,7 +159,7 @@ std::string listing(const std::vector<std::string>& names) {
 }
 
 OpenedShards open_directory(const fs::path& directory) {
-  const fs::path index = directory / kIndexFileName;
+  const fs::path index = directory / kSafetensorsIndexFileName;
   std::error_code error;
   if (fs::is_regular_file(index, error)) {
     return open_index(index);
@@ -171,7 +170,8 @@ OpenedShards open_directory(const fs::path& directory) {
   }
   const std::string found = names.empty() ? "no .safetensors file"
                                           : "several .safetensors files (" + listing(names) + ")";
-  throw InputError(directory.string() + ": " + found + " and no " + std::string(kIndexFileName));
+  throw InputError(directory.string() + ": " + found + " and no " +
+                   std::string(kSafetensorsIndexFileName));
 }
 
 OpenedShards open_input(const fs::path& input) {
@@ -194,26 +194,55 @@ OpenedShards open_input(const fs::path& input) {
 
 }  // namespace
 
+struct Checkpoint::Impl {
+  Layout layout = Layout::SingleFile;
+  fs::path source;
+  std::vector<SafetensorsFile> shards;
+  std::vector<TensorRef> tensors;
+  std::unordered_map<std::string, std::size_t> index_by_name;  // into tensors
+};
+
+Checkpoint::Checkpoint(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Checkpoint::Checkpoint(Checkpoint&&) noexcept = default;
+Checkpoint& Checkpoint::operator=(Checkpoint&&) noexcept = default;
+Checkpoint::~Checkpoint() = default;
+
 Checkpoint Checkpoint::open(const fs::path& input) {
   OpenedShards opened = open_input(input);
-  Checkpoint checkpoint;
-  checkpoint.layout_ = opened.layout;
-  checkpoint.source_ = std::move(opened.source);
-  // Moving the vector keeps its elements (and their tensor lists) in place, so the pointers taken
-  // below stay valid as long as the checkpoint lives, wherever it is moved.
-  checkpoint.shards_ = std::move(opened.shards);
-  for (std::size_t shard = 0; shard < checkpoint.shards_.size(); ++shard) {
-    for (const TensorInfo& tensor : checkpoint.shards_[shard].tensors()) {
-      checkpoint.index_by_name_.emplace(tensor.name, checkpoint.tensors_.size());
-      checkpoint.tensors_.push_back({&tensor, shard});
+  auto impl = std::make_unique<Impl>();
+  impl->layout = opened.layout;
+  impl->source = std::move(opened.source);
+  // The shards stay where they are for the checkpoint's life, so the pointers taken below stay
+  // valid wherever the checkpoint is moved.
+  impl->shards = std::move(opened.shards);
+  for (std::size_t shard = 0; shard < impl->shards.size(); ++shard) {
+    for (const TensorInfo& tensor : impl->shards[shard].tensors()) {
+      impl->index_by_name.emplace(tensor.name, impl->tensors.size());
+      impl->tensors.push_back({&tensor, shard});
     }
   }
-  return checkpoint;
+  return Checkpoint(std::move(impl));
+}
+
+Checkpoint::Layout Checkpoint::layout() const {
+  return impl_->layout;
+}
+
+const fs::path& Checkpoint::source() const {
+  return impl_->source;
+}
+
+const std::vector<SafetensorsFile>& Checkpoint::shards() const {
+  return impl_->shards;
+}
+
+const std::vector<Checkpoint::TensorRef>& Checkpoint::tensors() const {
+  return impl_->tensors;
 }
 
 const Checkpoint::TensorRef* Checkpoint::find(const std::string& name) const {
-  const auto it = index_by_name_.find(name);
-  return it == index_by_name_.end() ? nullptr : &tensors_[it->second];
+  const auto it = impl_->index_by_name.find(name);
+  return it == impl_->index_by_name.end() ? nullptr : &impl_->tensors[it->second];
 }
 
 }  // namespace kmlut

@@ -68,6 +68,7 @@ class JsonScanner {
   }
 
   std::vector<std::string> take_member_keys() { return std::move(member_keys_); }
+  std::vector<std::string> take_root_keys() { return std::move(root_keys_); }
 
  private:
   void check_depth(int depth) const {
@@ -80,10 +81,12 @@ class JsonScanner {
   // Keys of the root object arrive at depth 1, keys of an object that is a root member at depth 2.
   void on_key(int depth, const std::string& key) {
     if (!open_objects_.back().insert(key).second) {
-      throw InputError(source_ + ": duplicate key " + json_quote(key));
+      const std::string where = depth > 1 ? " in " + json_quote(current_member_) : "";
+      throw InputError(source_ + ": duplicate key " + json_quote(key) + where);
     }
     if (depth == 1) {
       current_member_ = key;
+      root_keys_.push_back(key);
     } else if (depth == 2 && current_member_ == ordered_member_) {
       member_keys_.push_back(key);
     }
@@ -94,6 +97,7 @@ class JsonScanner {
   std::vector<std::unordered_set<std::string>> open_objects_;
   std::string current_member_;
   std::vector<std::string> member_keys_;
+  std::vector<std::string> root_keys_;
 };
 
 }  // namespace
@@ -116,6 +120,7 @@ JsonDocument parse_json_document(std::string_view text, const std::string& sourc
     throw InputError(source + ": invalid JSON: " + printable(without_exception_id(error.what())));
   }
   document.member_keys = scanner.take_member_keys();
+  document.root_keys = scanner.take_root_keys();
   return document;
 }
 

@@ -12,6 +12,7 @@ namespace kmlut::detail {
 struct JsonDocument {
   nlohmann::json root;
   std::vector<std::string> member_keys;  // keys of root[ordered_member], in document order
+  std::vector<std::string> root_keys;    // keys of the root object, in document order
 };
 
 // Parses `text`; `source` names it in error messages. nlohmann::json sorts object keys, so the

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "host/io/strict_json.hpp"
 #include "kmlut/config.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/model.hpp"
@@ -202,12 +203,10 @@ void add_inferred_modules(ModelDescription& model, const std::vector<TensorInfo>
 
 ModelDescription parse_manifest(const std::string& text, const std::string& source,
                                 const std::vector<TensorInfo>& tensors) {
-  Json root;
-  try {
-    root = Json::parse(text);
-  } catch (const nlohmann::json::exception& error) {
-    throw InputError(source + ": not valid JSON: " + error.what());
-  }
+  // The strict parser rejects duplicate keys, NUL bytes and deep nesting; the document is then
+  // read again in order, as the states of a module keep their listed order.
+  detail::parse_json_document(text, source, "");
+  const Json root = Json::parse(text);
   ModelDescription model;
   model.modules = ManifestParser(source, tensors).parse(root);
   add_inferred_modules(model, tensors);

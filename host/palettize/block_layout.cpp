@@ -3,7 +3,7 @@
 #include <functional>
 #include <numeric>
 
-namespace kmlut::cpu {
+namespace kmlut::palettize {
 namespace {
 
 BlockLayout skipped(std::string reason) {
@@ -54,4 +54,4 @@ BlockLayout plan_scalar_blocks(const std::vector<std::int64_t>& shape,
   return layout;
 }
 
-}  // namespace kmlut::cpu
+}  // namespace kmlut::palettize

@@ -10,7 +10,7 @@
 
 #include "kmlut/spec.hpp"
 
-namespace kmlut::cpu {
+namespace kmlut::palettize {
 
 // The product of shape[begin, end): an element count.
 inline std::uint64_t product(std::vector<std::int64_t>::const_iterator begin,
@@ -49,4 +49,4 @@ struct BlockLayout {
 BlockLayout plan_scalar_blocks(const std::vector<std::int64_t>& shape,
                                const PalettizationSpec& spec);
 
-}  // namespace kmlut::cpu
+}  // namespace kmlut::palettize

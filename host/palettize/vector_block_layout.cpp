@@ -2,7 +2,7 @@
 
 #include "host/palettize/block_layout.hpp"
 
-namespace kmlut::cpu {
+namespace kmlut::palettize {
 namespace {
 
 VectorBlockLayout skipped(std::string reason) {
@@ -62,4 +62,4 @@ VectorBlockLayout plan_vector_blocks(const std::vector<std::int64_t>& shape,
   return layout;
 }
 
-}  // namespace kmlut::cpu
+}  // namespace kmlut::palettize

@@ -11,7 +11,7 @@
 
 #include "kmlut/spec.hpp"
 
-namespace kmlut::cpu {
+namespace kmlut::palettize {
 
 struct VectorBlock {
   std::uint64_t row_begin = 0;  // first row of the 2-D view
@@ -33,4 +33,4 @@ struct VectorBlockLayout {
 VectorBlockLayout plan_vector_blocks(const std::vector<std::int64_t>& shape,
                                      const PalettizationSpec& spec);
 
-}  // namespace kmlut::cpu
+}  // namespace kmlut::palettize

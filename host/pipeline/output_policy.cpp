@@ -39,7 +39,7 @@ void check_output(const Checkpoint& input, const fs::path& output, bool force) {
   if (same_file(input_directory.empty() ? fs::path(".") : input_directory, output)) {
     throw ConfigError(output.string() + ": is the input's directory; choose another output");
   }
-  refuse_existing(output / "model.safetensors.index.json", force);
+  refuse_existing(output / kSafetensorsIndexFileName, force);
   for (const SafetensorsFile& shard : input.shards()) {
     refuse_existing(output / shard.path().filename(), force);
   }

@@ -5,17 +5,17 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <future>
 #include <memory>
-#include <nlohmann/json.hpp>
+#include <optional>
 #include <unordered_map>
 
 #include "config/key_path.hpp"
-#include "kmlut/atomic_file.hpp"
+#include "host/pipeline/available_memory.hpp"
+#include "kmlut/checkpoint_writer.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/format.hpp"
-#include "kmlut/safetensors_writer.hpp"
+#include "kmlut/palettized_output.hpp"
 
 namespace kmlut {
 
@@ -33,18 +33,6 @@ double timed(Work&& work) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::uint64_t available_memory() {
-  std::ifstream meminfo("/proc/meminfo");
-  std::string key;
-  std::uint64_t kib = 0;
-  std::string unit;
-  while (meminfo >> key >> kib >> unit) {
-    if (key == "MemAvailable:")
-      return kib * 1024;
-  }
-  return 0;
-}
-
 std::uint64_t effective_budget(const PipelineOptions& options) {
   if (options.memory_budget != 0)
     return options.memory_budget;
@@ -55,7 +43,6 @@ std::uint64_t effective_budget(const PipelineOptions& options) {
 struct Selected {
   PalettizeRequest request;
   std::size_t report;  // index into the report
-  std::size_t shard;
   Checkpoint::TensorRef ref;
   const Checkpoint::TensorRef* sensitivity = nullptr;  // in PipelineOptions::sensitivities
 };
@@ -77,26 +64,6 @@ std::uint64_t working_bytes(const PalettizeRequest& request) {
   if (request.spec.cluster_dim > 1)
     bytes += numel * 4 + numel / static_cast<std::uint64_t>(request.spec.cluster_dim) * 24;
   return bytes;
-}
-
-PalettizedTensorInfo describe(const PalettizeRequest& request) {
-  PalettizedTensorInfo info;
-  info.name = request.name;
-  info.shape = request.weight.shape;
-  info.dtype = request.weight.dtype;
-  info.n_bits = request.spec.n_bits;
-  info.cluster_dim = request.spec.cluster_dim;
-  if (request.spec.cluster_dim > 1)
-    info.vector_axis = 0;
-  if (request.spec.granularity.type == GranularityType::PerGroupedChannel) {
-    info.group_axis = request.spec.granularity.axis.value_or(0);
-    info.group_size = request.spec.granularity.group_size;
-  }
-  info.lut = request.name + ".lut";
-  info.indices = request.name + ".indices";
-  if (request.spec.enable_per_channel_scale)
-    info.scale = request.name + ".scale";
-  return info;
 }
 
 class CheckpointPalettizer {
@@ -159,15 +126,9 @@ class CheckpointPalettizer {
 
   void select(const Job& job, const Checkpoint::TensorRef& ref, TensorReport& row) {
     Selected selected;
-    selected.request.name = job.tensor;
-    selected.request.weight = {job.dtype, job.shape, input_.data(ref).data};
-    selected.request.spec = *job.spec;
-    selected.request.op_type = job.op_type;
-    selected.request.enable_fast_kmeans_mode = job.enable_fast_kmeans_mode;
-    selected.request.rounding_precision = job.rounding_precision;
-    selected.request.seed = options_.seed;
+    selected.request =
+        make_palettize_request(job, {job.dtype, job.shape, input_.data(ref).data}, options_.seed);
     selected.report = report_.tensors.size();
-    selected.shard = ref.shard;
     selected.ref = ref;
     const std::string reason = preflight_skip_reason(selected.request, /*check_values=*/true);
     input_.release(ref);  // the values were read once for the check; keep memory flat
@@ -210,59 +171,36 @@ class CheckpointPalettizer {
     selected.sensitivity = ref;
   }
 
-  std::filesystem::path shard_path(std::size_t shard) const {
-    if (input_.layout() == Checkpoint::Layout::SingleFile)
-      return output_;
-    return output_ / input_.shards()[shard].path().filename();
-  }
-
+  // The output mirrors the input's sharding: each tensor, or its parts, in the input's shard.
   void open_writers() {
-    const std::size_t shards = input_.shards().size();
-    std::vector<std::vector<OutputTensor>> tensors(shards);
-    std::vector<std::vector<PalettizedTensorInfo>> described(shards);
+    std::vector<ShardContents> shards = CheckpointWriter::mirror_shards(input_);
+    std::vector<std::vector<PalettizedTensorInfo>> described(shards.size());
     std::unordered_map<std::string, const Selected*> by_name;
     for (const Selected& selected : selected_)
       by_name[selected.request.name] = &selected;
     for (const Checkpoint::TensorRef& ref : input_.tensors()) {
+      std::vector<OutputTensor>& tensors = shards[ref.shard].tensors;
       auto it = by_name.find(ref.info->name);
       if (it == by_name.end()) {
-        tensors[ref.shard].push_back({ref.info->name, ref.info->dtype, ref.info->shape});
+        tensors.push_back({ref.info->name, ref.info->dtype, ref.info->shape});
         continue;
       }
       const PalettizeRequest& request = it->second->request;
-      const PalettizedShapes shapes = palettized_shapes(request);
-      const PalettizedTensorInfo info = describe(request);
-      tensors[ref.shard].push_back({info.lut, shapes.lut_dtype, shapes.lut_shape});
-      tensors[ref.shard].push_back(
-          {info.indices, DType::U8, {static_cast<std::int64_t>(shapes.packed_index_bytes)}});
-      if (info.scale)
-        tensors[ref.shard].push_back({*info.scale, request.weight.dtype, shapes.scale_shape});
-      if (request.spec.lut_qspec) {
-        const std::vector<std::int64_t> per_lut{static_cast<std::int64_t>(shapes.num_luts)};
-        tensors[ref.shard].push_back({request.name + ".lut_scale", DType::F32, per_lut});
-        tensors[ref.shard].push_back({request.name + ".lut_zero_point", shapes.lut_dtype, per_lut});
-      }
+      const PalettizedTensorInfo info = describe_palettized(request);
+      for (OutputTensor& part : palettized_parts(info, palettized_shapes(request)))
+        tensors.push_back(std::move(part));
       described[ref.shard].push_back(info);
     }
-    if (input_.layout() == Checkpoint::Layout::Sharded)
-      std::filesystem::create_directories(output_);
-    for (std::size_t shard = 0; shard < shards; ++shard) {
-      std::vector<std::pair<std::string, std::string>> metadata{
-          {"format", "pt"},
-          {kKmlutVersionKey, kKmlutFormatVersion},
-          {kKmlutTensorsKey, kmlut_tensors_to_json(described[shard])}};
-      for (const OutputTensor& tensor : tensors[shard])
-        weight_map_.emplace_back(tensor.name, shard);
-      writers_.push_back(std::make_unique<SafetensorsWriter>(
-          shard_path(shard), std::move(tensors[shard]), std::move(metadata)));
-    }
+    for (std::size_t shard = 0; shard < shards.size(); ++shard)
+      shards[shard].metadata = kmlut_metadata(described[shard]);
+    writer_.emplace(output_, input_.layout(), std::move(shards));
   }
 
   void copy_dense_tensors() {
     std::size_t row = 0;
     for (const Checkpoint::TensorRef& ref : input_.tensors()) {
       if (report_.tensors[row].status != TensorStatus::Palettized) {
-        writers_[ref.shard]->write(ref.info->name, input_.data(ref));
+        writer_->write(ref.info->name, input_.data(ref));
         input_.release(ref);
         advance(ref.info->name, ref.info->nbytes());
       }
@@ -310,19 +248,7 @@ class CheckpointPalettizer {
         throw Error("tensor " + selected.request.name +
                     " passed preflight but the backend skipped it: " + result.skip_reason);
       }
-      SafetensorsWriter& writer = *writers_[selected.shard];
-      writer.write(selected.request.name + ".lut", {result.lut.data(), result.lut.size()});
-      writer.write(selected.request.name + ".indices",
-                   {result.packed_indices.data(), result.packed_indices.size()});
-      if (!result.scale.empty()) {
-        writer.write(selected.request.name + ".scale", {result.scale.data(), result.scale.size()});
-      }
-      if (!result.lut_scale.empty()) {
-        writer.write(selected.request.name + ".lut_scale",
-                     {result.lut_scale.data(), result.lut_scale.size()});
-        writer.write(selected.request.name + ".lut_zero_point",
-                     {result.lut_zero_point.data(), result.lut_zero_point.size()});
-      }
+      writer_->write(palettized_output(selected.request, result));
       input_.release(selected.ref);
       if (selected.sensitivity != nullptr)
         options_.sensitivities->release(*selected.sensitivity);
@@ -348,23 +274,8 @@ class CheckpointPalettizer {
   }
 
   void commit() {
-    for (auto& writer : writers_) {
-      report_.bytes_out += writer->data_size();
-    }
-    for (auto& writer : writers_)
-      writer->commit();
-    if (input_.layout() == Checkpoint::Layout::Sharded)
-      write_index();
-  }
-
-  void write_index() {
-    nlohmann::ordered_json index;
-    index["metadata"] = {{"total_size", report_.bytes_out}};
-    nlohmann::ordered_json& weight_map = index["weight_map"];
-    for (const auto& [name, shard] : weight_map_) {
-      weight_map[name] = input_.shards()[shard].path().filename().string();
-    }
-    write_file_atomically(output_ / "model.safetensors.index.json", index.dump(2) + "\n");
+    report_.bytes_out = writer_->data_size();
+    writer_->commit();
   }
 
   const Checkpoint& input_;
@@ -376,8 +287,7 @@ class CheckpointPalettizer {
   PipelineReport report_;
   PipelineProgress progress_state_;
   std::vector<Selected> selected_;
-  std::vector<std::unique_ptr<SafetensorsWriter>> writers_;
-  std::vector<std::pair<std::string, std::size_t>> weight_map_;
+  std::optional<CheckpointWriter> writer_;
 };
 
 }  // namespace

@@ -11,10 +11,10 @@
 #include "host/pipeline/output_policy.hpp"
 #include "host/python/bindings.hpp"
 #include "host/report/plan_json.hpp"
-#include "host/report/report_document.hpp"
 #include "host/report/verify_document.hpp"
 #include "kmlut/decode.hpp"
 #include "kmlut/error.hpp"
+#include "kmlut/report.hpp"
 
 namespace nb = nanobind;
 
@@ -88,7 +88,7 @@ std::string palettize_checkpoint(const std::string& input, const std::string& ou
   nb::gil_scoped_release released;
   const embed::CheckpointJobResult result =
       embed::palettize_checkpoint_job(input, output, options, progress);
-  return reporting::report_document(result.report, result.device).dump();
+  return palettize_report_json(result.report, result.device);
 }
 
 std::vector<std::string> decode(const std::string& input, const std::string& output, bool force) {

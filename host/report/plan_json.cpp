@@ -1,6 +1,6 @@
 #include "host/report/plan_json.hpp"
 
-#include "config/config_tree.hpp"
+#include "host/report/spec_json.hpp"
 
 namespace kmlut::reporting {
 namespace {
@@ -21,7 +21,7 @@ Json job_to_json(const Job& job) {
   entry["op"] = null_if_empty(job.op);
   entry["op_type"] = null_if_empty(job.op_type);
   entry["state"] = job.state;
-  entry["spec"] = job.spec ? detail::spec_to_tree(*job.spec) : Json();
+  entry["spec"] = spec_json(job.spec);
   entry["enable_fast_kmeans_mode"] = job.enable_fast_kmeans_mode;
   entry["rounding_precision"] = job.rounding_precision;
   entry["decided_by"] = job.decided_by;

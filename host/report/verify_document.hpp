@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "kmlut/decode.hpp"
+#include "kmlut/verify.hpp"
 
 namespace kmlut::reporting {
 

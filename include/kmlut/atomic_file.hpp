@@ -1,5 +1,5 @@
-// Small files (indexes, reports) written like the checkpoints: under a unique temporary name in the
-// target's directory, flushed to disk, then renamed into place. A failure never leaves a partial
+// Small files (indexes, reports) written like the checkpoints: as an unnamed temporary file linked
+// into place when complete (docs/format.md, "Writing files"). A failure never leaves a partial
 // file under the final name and never destroys the previous one.
 #pragma once
 

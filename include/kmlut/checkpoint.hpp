@@ -4,13 +4,16 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "kmlut/safetensors.hpp"
 
 namespace kmlut {
+
+// The index file of a sharded checkpoint (the weight map from tensor to shard file).
+inline constexpr const char* kSafetensorsIndexFileName = "model.safetensors.index.json";
 
 class Checkpoint {
  public:
@@ -26,22 +29,24 @@ class Checkpoint {
   // model.safetensors.index.json or exactly one .safetensors file. Throws InputError.
   static Checkpoint open(const std::filesystem::path& input);
 
-  Layout layout() const { return layout_; }
+  Checkpoint(Checkpoint&&) noexcept;
+  Checkpoint& operator=(Checkpoint&&) noexcept;
+  ~Checkpoint();
+
+  Layout layout() const;
   // The index file for a sharded checkpoint; the single file otherwise.
-  const std::filesystem::path& source() const { return source_; }
-  const std::vector<SafetensorsFile>& shards() const { return shards_; }
+  const std::filesystem::path& source() const;
+  const std::vector<SafetensorsFile>& shards() const;
   // All tensors, shard by shard, each shard in data-offset order.
-  const std::vector<TensorRef>& tensors() const { return tensors_; }
+  const std::vector<TensorRef>& tensors() const;
   const TensorRef* find(const std::string& name) const;
-  ByteView data(const TensorRef& ref) const { return shards_[ref.shard].data(*ref.info); }
-  void release(const TensorRef& ref) const { shards_[ref.shard].release(*ref.info); }
+  ByteView data(const TensorRef& ref) const { return shards()[ref.shard].data(*ref.info); }
+  void release(const TensorRef& ref) const { shards()[ref.shard].release(*ref.info); }
 
  private:
-  Layout layout_ = Layout::SingleFile;
-  std::filesystem::path source_;
-  std::vector<SafetensorsFile> shards_;
-  std::vector<TensorRef> tensors_;
-  std::unordered_map<std::string, std::size_t> index_by_name_;  // into tensors_
+  struct Impl;
+  explicit Checkpoint(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace kmlut

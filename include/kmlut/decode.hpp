@@ -1,13 +1,13 @@
-// Reading kmlut v1 files back (DESIGN §4, docs/format.md): reconstructing palettized tensors,
-// decoding a whole checkpoint to dense safetensors, and measuring a palettized checkpoint's error
-// against its original. This is the reference reconstruction for consumers of the format.
+// Reading kmlut v1 files back (docs/format.md): reconstructing palettized tensors and decoding a
+// whole checkpoint to dense safetensors. This is the reference reconstruction for consumers of the
+// format.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "kmlut/checkpoint.hpp"
@@ -51,8 +51,11 @@ class KmlutIndex {
   // lie in one shard and belong to one entry, no stored tensor under an entry's name N.
   // A checkpoint without kmlut metadata gives an empty index. Throws InputError.
   explicit KmlutIndex(const Checkpoint& checkpoint);
+  KmlutIndex(KmlutIndex&&) noexcept;
+  KmlutIndex& operator=(KmlutIndex&&) noexcept;
+  ~KmlutIndex();
 
-  const std::vector<Entry>& entries() const { return entries_; }
+  const std::vector<Entry>& entries() const;
   // The entry of palettized tensor N, or nullptr.
   const Entry* find(const std::string& name) const;
   // The entry a stored tensor is a part of (lut, indices, scale, ...), or nullptr.
@@ -61,10 +64,8 @@ class KmlutIndex {
   std::vector<std::uint8_t> reconstruct(const Entry& entry) const;
 
  private:
-  const Checkpoint* checkpoint_;
-  std::vector<Entry> entries_;
-  std::unordered_map<std::string, std::size_t> entry_by_name_;
-  std::unordered_map<std::string, std::size_t> part_owner_;  // part tensor -> entry
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 struct DecodeSummary {
@@ -78,47 +79,8 @@ struct DecodeSummary {
 // other tensor copied byte for byte, "__metadata__" = {"format": "pt"}. A single-file input gives
 // the file `output`; a sharded input gives the directory `output` (created when missing) with the
 // same shard file names and a model.safetensors.index.json. Files are replaced atomically, the
-// index last; one tensor is held in memory at a time. Throws InputError (defective input) or
-// Error (IO). Refusing to overwrite is the caller's business.
+// index last (CheckpointWriter); one tensor is held in memory at a time. Throws InputError
+// (defective input) or Error (IO). Refusing to overwrite is the caller's business.
 DecodeSummary decode_checkpoint(const Checkpoint& input, const std::filesystem::path& output);
-
-// Error of a reconstruction Ŵ against the original W, in float64.
-struct ErrorStats {
-  std::uint64_t numel = 0;
-  double sum_sq = 0.0;         // Σ W²
-  double sse = 0.0;            // Σ (W − Ŵ)²
-  double max_abs_error = 0.0;  // max |W − Ŵ|
-
-  // ‖W − Ŵ‖ / ‖W‖: 0 when exact, +inf when W = 0 but Ŵ is not.
-  double rel_error() const;
-  // 10·log10(Σ W² / Σ (W − Ŵ)²): +inf when exact.
-  double snr_db() const;
-  void add(const ErrorStats& other);
-};
-
-struct TensorVerification {
-  std::string name;
-  DType dtype = DType::F32;
-  std::vector<std::int64_t> shape;
-  bool palettized = false;      // reconstructed from a kmlut entry, else a stored tensor
-  bool identical = false;       // the bytes equal the original's
-  bool values_compared = true;  // false for dtypes without a numeric reading (F8, F6, F4, C64),
-                                // which are compared byte for byte and left out of the totals
-  ErrorStats error;
-};
-
-struct VerifyReport {
-  std::vector<TensorVerification> tensors;  // in the original's order
-  std::size_t palettized_count = 0;
-  // Over the float tensors only: integer tensors (ids, masks, counters) are copied exactly, and
-  // their magnitudes would swamp the weights' norm in the relative error.
-  ErrorStats total;
-  ErrorStats palettized_total;  // over the palettized tensors
-};
-
-// Compares every tensor of `original` with its counterpart in `palettized` (reconstructed when
-// palettized, else stored), one tensor at a time. A tensor missing from `palettized`, or with
-// another shape or dtype, is an InputError naming it.
-VerifyReport verify_checkpoint(const Checkpoint& original, const Checkpoint& palettized);
 
 }  // namespace kmlut

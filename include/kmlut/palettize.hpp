@@ -1,5 +1,5 @@
 // Palettizing tensors: one tensor and its resolved spec in, LUTs + indices (+ scale) out, in the
-// kmlut v1 layout (DESIGN §4). Backends run batches of such requests; the CPU backend is the
+// kmlut v1 layout (docs/format.md). Backends run batches of such requests; the CPU backend is the
 // reference every other backend must match byte for byte on the scalar path.
 #pragma once
 
@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "kmlut/dtype.hpp"
+#include "kmlut/format.hpp"
+#include "kmlut/plan.hpp"
 #include "kmlut/spec.hpp"
 
 namespace kmlut {
@@ -32,7 +34,7 @@ struct PalettizeRequest {
   int rounding_precision = 4;
   std::uint64_t seed = 0;  // the vector path's k-means++ seed; the scalar path is exact
   // Optional importance of each element (same shape as the weight, a float dtype; data null =
-  // none): normalized as coreai_opt does, then weights the k-means objective (DESIGN §3.4 step 6).
+  // none): normalized as coreai_opt does, then weights the k-means objective.
   TensorView sensitivity;
 };
 
@@ -66,23 +68,23 @@ struct PalettizeResult {
   std::size_t lloyd_iterations = 0;    // vector path: Lloyd iterations over all blocks and runs
 };
 
-// What a palettized tensor's parts will look like, known before clustering.
-struct PalettizedShapes {
-  DType lut_dtype = DType::F32;           // the weight's dtype, or I8/U8 with lut_qspec
-  std::vector<std::int64_t> lut_shape;    // [g_0 .. g_{r-1}, 2^n_bits, cluster_dim]
-  std::uint64_t num_luts = 0;             // the product of g_0 .. g_{r-1}
-  std::uint64_t index_count = 0;          // numel(S_idx)
-  std::uint64_t packed_index_bytes = 0;   // ceil(index_count · n_bits / 8)
-  std::vector<std::int64_t> scale_shape;  // [S_0, 1, ..., 1], or empty without scale
-};
-
 // Decides, before any clustering, whether a request will be palettized: empty when it will, else
 // the reason it stays dense (dtype, size, a group size or cluster_dim that does not divide, and
 // with `check_values` non-finite values, which reads the data).
 std::string preflight_skip_reason(const PalettizeRequest& request, bool check_values);
 
-// The shapes of the parts; only meaningful when preflight_skip_reason is empty.
+// The "kmlut.tensors" entry of a request's tensor: its name, shape, dtype and spec.
+PalettizedTensorInfo describe_palettized(const PalettizeRequest& request);
+
+// The shapes of the parts; only meaningful when preflight_skip_reason is empty. Backends size
+// their results with it (the same rule the reader checks files against, kmlut/format.hpp).
 PalettizedShapes palettized_shapes(const PalettizeRequest& request);
+
+// The request for a plan job (`job.spec` set) over the tensor's data, as the pipeline builds it.
+// Throws InputError when the view's dtype or shape differs from the job's, or when the job does
+// not palettize its tensor.
+PalettizeRequest make_palettize_request(const Job& job, const TensorView& weight,
+                                        std::uint64_t seed = 0);
 
 // A palettization backend. run_batch returns one result per request, in order; the scalar path
 // is exact, so every backend gives the CPU backend's bytes. A sensitivity tensor whose shape
@@ -100,8 +102,17 @@ class Backend {
 // Results are byte-identical for any thread count.
 std::unique_ptr<Backend> make_cpu_backend(int threads = 0);
 
+// A backend and why it was chosen; the library prints nothing, the caller may show `reason`.
+struct BackendChoice {
+  std::unique_ptr<Backend> backend;
+  std::string reason;  // e.g. why "auto" chose the CPU; empty for an explicit name
+};
+
 // A backend by name: "cpu", "cuda" or "auto" (CUDA when a device works, else the CPU). Throws Error
-// naming what is missing when "cuda" cannot run here.
+// naming what is missing when "cuda" cannot run here, ConfigError for an unknown name.
+BackendChoice choose_backend(const std::string& name, int threads = 0);
+
+// choose_backend(name, threads).backend, for callers that do not report the reason.
 std::unique_ptr<Backend> make_backend(const std::string& name, int threads = 0);
 
 }  // namespace kmlut

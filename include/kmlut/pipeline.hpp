@@ -1,4 +1,4 @@
-// The checkpoint pipeline (DESIGN §2): a checkpoint and its plan in, a kmlut v1 checkpoint and a
+// The checkpoint pipeline: a checkpoint and its plan in, a kmlut v1 checkpoint and a
 // report out. Tensors stream through in batches sized to a memory budget; clustering a batch
 // overlaps with writing the previous one; every output file appears atomically or not at all.
 #pragma once
@@ -18,7 +18,7 @@ namespace kmlut {
 
 struct PipelineOptions {
   // Bytes of tensor data one batch may hold in flight (inputs and results); 0 = a quarter of the
-  // available memory, at least 256 MiB.
+  // available memory (MemAvailable, lowered to the cgroup's limit minus usage), at least 256 MiB.
   std::uint64_t memory_budget = 0;
   // A tensor the config selects but that cannot be palettized is an error instead of a skip.
   bool strict = false;
@@ -70,6 +70,9 @@ struct PipelineProgress {
   std::string current;  // the tensor last finished
 };
 
+// Called once per finished tensor, never twice at once: on the calling thread while tensors that
+// stay dense are copied, then on the pipeline's writer thread (one std::async task at a time) for
+// the palettized ones. It must not throw; it should return quickly, as writing waits for it.
 using ProgressCallback = std::function<void(const PipelineProgress&)>;
 
 // Palettizes `input` as `plan` says into `output` (the plan must hold one job per checkpoint

@@ -1,14 +1,14 @@
 // Writing safetensors files the way the reference writer does: the header JSON padded with spaces
 // to a multiple of 8 bytes, tensors ordered by dtype alignment (largest first) then name, so every
-// tensor is naturally aligned. The file appears atomically: it is built under a temporary name in
-// the target's directory and renamed into place by commit(); a writer destroyed without commit()
-// removes its temporary file, so a failed run never leaves a truncated file under the final name.
+// tensor is naturally aligned. The file appears atomically: it is built as an unnamed temporary
+// file and linked into place by commit() (docs/format.md, "Writing files"), so a writer destroyed
+// without commit(), or a process killed before it, leaves nothing behind.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -38,30 +38,18 @@ class SafetensorsWriter {
   // threads for different tensors.
   void write(const std::string& name, ByteView bytes);
 
-  // Flushes to disk and renames the file into place. Throws Error on failure.
+  // Flushes to disk and gives the file its name (replacing a file already there), creating the
+  // missing directories above it. Throws Error on failure.
   void commit();
 
-  const std::filesystem::path& path() const { return path_; }
-  std::uint64_t file_size() const { return file_size_; }
+  const std::filesystem::path& path() const;
+  std::uint64_t file_size() const;
   // Σ tensor bytes (an index's total_size).
-  std::uint64_t data_size() const { return data_size_; }
+  std::uint64_t data_size() const;
 
  private:
-  struct Slot {
-    std::uint64_t offset;  // from the start of the file
-    std::uint64_t size;
-  };
-
-  void write_header(const std::string& text);
-  void discard() noexcept;  // closes and removes the temporary file
-
-  std::filesystem::path path_;
-  std::filesystem::path temporary_;
-  int fd_ = -1;
-  bool committed_ = false;
-  std::uint64_t file_size_ = 0;
-  std::uint64_t data_size_ = 0;
-  std::unordered_map<std::string, Slot> slots_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 // The byte size of a tensor of `dtype` and `shape`; throws InputError on overflow.

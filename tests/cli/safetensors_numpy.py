@@ -1,4 +1,4 @@
-"""Reading safetensors files with numpy alone, for the CLI tests: written from the format's
+"""Reading and writing safetensors files with numpy alone, for the CLI tests: written from the format's
 description (8-byte little-endian header length, JSON header, packed little-endian data),
 independently of kmlut's reader."""
 import json
@@ -43,3 +43,18 @@ def round_to(dtype, values):
         rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint32) << 16
         return rounded.view(np.float32).astype(np.float64)
     return values
+
+
+def write_fp16_checkpoint(path, tensors, rows, cols, seed):
+    """`tensors` copies of one random F16 rows x cols matrix named layers.N.weight."""
+    rng = np.random.default_rng(seed)
+    weight = (rng.standard_normal((rows, cols), dtype=np.float32) * 0.02).astype(np.float16)
+    size = weight.nbytes
+    header = json.dumps({f"layers.{i}.weight": {"dtype": "F16", "shape": [rows, cols],
+                                                "data_offsets": [i * size, (i + 1) * size]}
+                         for i in range(tensors)}).encode()
+    header += b" " * (-len(header) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(header)) + header)
+        for _ in range(tensors):
+            f.write(weight.tobytes())

@@ -193,9 +193,11 @@ def test_config_errors(single, work):
         check(code == 2 and message in err, f"{name}: exit 2 with {message!r} (got {code}: {err})")
     code, _, err = run("plan", single, "--config", os.path.join(work, "n_bits.yaml"),
                        "--preset", "w4")
-    check(code == 2 and "exclusive" in err, f"--config with --preset exits 2 ({code}: {err})")
+    check(code == 2 and "excludes" in err and "--config" in err and "--preset" in err,
+          f"--config with --preset exits 2 naming both ({code}: {err})")
     code, _, err = run("plan", single, "--preset", "w5")
-    check(code == 2 and "w5" in err, f"unknown preset exits 2 ({code}: {err})")
+    check(code == 2 and "--preset" in err and "w5" in err and "w4, w6, w8" in err,
+          f"unknown preset exits 2 naming it and the choices ({code}: {err})")
 
 
 def test_input_errors(single, work):
@@ -220,6 +222,20 @@ def test_usage_errors(single):
     for args in (("plan",), ("frobnicate",), ("plan", single, "--no-such-option"), ()):
         code, _, _ = run(*args)
         check(code == 2, f"usage error {args} exits 2 (got {code})")
+    output = os.path.join(os.path.dirname(single), "never-written.safetensors")
+    for value in ("lots", "0", "-1G", "2X", "", "99999999999T"):
+        code, _, err = run("palettize", single, output, "--memory-budget", value, "--quiet")
+        check(code == 2 and "--memory-budget" in err,
+              f"--memory-budget {value!r} exits 2 naming the option ({code}: {err})")
+    code, _, err = run("palettize", single, output, "--backend", "tpu", "--quiet")
+    check(code == 2 and "--backend" in err and "tpu" in err,
+          f"--backend tpu exits 2 naming the option and value ({code}: {err})")
+    check(not os.path.exists(output), "a usage error writes no output")
+    for value in ("64M", "64mib", "1G", "268435456"):
+        code, _, err = run("palettize", single, output, "--memory-budget", value, "--quiet",
+                           "--preset", "w8", "--force")
+        check(code == 0, f"--memory-budget {value} is a size ({code}: {err})")
+    os.remove(output)
     code, out, _ = run("--help")
     check(code == 0 and "plan" in out and "inspect" in out, "--help lists the subcommands")
 

@@ -16,3 +16,10 @@ run_step(${CMAKE_COMMAND} -S "${CONSUMER_SOURCE}" -B "${WORK_DIR}/build" -G "${G
          -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
 run_step(${CMAKE_COMMAND} --build "${WORK_DIR}/build")
 run_step("${WORK_DIR}/build/consumer")
+# The embedder's kmlut v1 file, decoded by the installed CLI, equals its own reconstruction.
+run_step("${WORK_DIR}/build/embed_palettize" "${WORK_DIR}/embedded.safetensors"
+         "${WORK_DIR}/expected.safetensors")
+run_step("${prefix}/bin/kmlut" decode "${WORK_DIR}/embedded.safetensors"
+         "${WORK_DIR}/decoded.safetensors")
+run_step(${CMAKE_COMMAND} -E compare_files "${WORK_DIR}/decoded.safetensors"
+         "${WORK_DIR}/expected.safetensors")

@@ -1,8 +1,8 @@
 // The host/device code the CUDA kernels run, checked on the CPU against the CPU backend's own
-// rules: the float-format traits (kmlut/numeric/float_format.hpp) against host/cpu's
-// WeightFormat, the histogram keys against FastModeHistogram, the unique-points steps
+// rules: the histogram keys against FastModeHistogram, the unique-points steps
 // (kernels/unique_points_steps.hpp, with the block-wide scans done sequentially) against
-// FastModeHistogram::collect, and the block walk of kernels/scalar_batch.hpp against BlockRuns.
+// FastModeHistogram::collect, and the block walk of kernels/scalar_batch.hpp against
+// palettize::BlockRuns.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "host/backends/cpu/fast_mode_histogram.hpp"
-#include "host/backends/cpu/weight_format.hpp"
 #include "host/palettize/block_layout.hpp"
 #include "kernels/scalar_batch.hpp"
 #include "kernels/unique_points_steps.hpp"
@@ -27,58 +26,6 @@ std::uint64_t bits_of(T value) {
   std::uint64_t bits = 0;
   std::memcpy(&bits, &value, sizeof value);
   return bits;
-}
-
-// Random stored values of a format, specials included.
-template <class Storage>
-std::vector<Storage> random_stored(std::size_t count, unsigned seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<Storage> values(count);
-  for (Storage& v : values) {
-    if constexpr (sizeof(Storage) == 2) {
-      v = static_cast<Storage>(rng());
-    } else {
-      std::student_t_distribution<double> t(3.0);
-      v = static_cast<Storage>(t(rng) * (rng() % 7 == 0 ? 1e5 : 0.05));
-    }
-  }
-  if constexpr (sizeof(Storage) != 2) {
-    values[0] = std::numeric_limits<Storage>::infinity();
-    values[1] = std::numeric_limits<Storage>::quiet_NaN();
-    values[2] = static_cast<Storage>(-0.0);
-    values[3] = static_cast<Storage>(65504.0);
-    values[4] = static_cast<Storage>(65520.0);
-  }
-  return values;
-}
-
-template <DType D>
-void expect_same_format_rules() {
-  using Ours = numeric::FloatFormat<D>;
-  using Cpu = cpu::WeightFormat<D>;
-  using Storage = typename Cpu::Storage;
-  const std::vector<Storage> a = random_stored<Storage>(20000, 1);
-  const std::vector<Storage> b = random_stored<Storage>(20000, 2);
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    ASSERT_EQ(Ours::is_finite(a[i]), Cpu::is_finite(a[i])) << i;
-    if (!Cpu::is_finite(a[i]) || !Cpu::is_finite(b[i]))
-      continue;
-    ASSERT_EQ(bits_of(Ours::to_double(a[i])), bits_of(Cpu::to_double(a[i]))) << i;
-    ASSERT_EQ(bits_of(Ours::from_double(0.37 * Cpu::to_double(a[i]))),
-              bits_of(Cpu::from_double(0.37 * Cpu::to_double(a[i]))))
-        << i;
-    ASSERT_EQ(bits_of(Ours::multiply(a[i], b[i])), bits_of(Cpu::multiply(a[i], b[i]))) << i;
-    if (Cpu::to_double(b[i]) != 0.0) {
-      ASSERT_EQ(bits_of(Ours::divide(a[i], b[i])), bits_of(Cpu::divide(a[i], b[i]))) << i;
-    }
-  }
-}
-
-TEST(CudaHostDeviceSteps, FloatFormatsFollowTheCpuBackend) {
-  expect_same_format_rules<DType::F16>();
-  expect_same_format_rules<DType::BF16>();
-  expect_same_format_rules<DType::F32>();
-  expect_same_format_rules<DType::F64>();
 }
 
 TEST(CudaHostDeviceSteps, HalfRangeAndPatterns) {
@@ -189,8 +136,8 @@ TEST(CudaHostDeviceSteps, UniqueValuesMatchTheCpuHistogram) {
 
 // A DeviceRequest holding just the block walk of a CPU layout, as host/cuda/batch_slot.cpp
 // fills it.
-cuda::DeviceRequest walk_of(const cpu::BlockLayout& layout, std::uint64_t numel) {
-  const cpu::BlockRuns& runs = layout.blocks.front();
+cuda::DeviceRequest walk_of(const palettize::BlockLayout& layout, std::uint64_t numel) {
+  const palettize::BlockRuns& runs = layout.blocks.front();
   cuda::DeviceRequest request{};
   request.numel = numel;
   request.run_length = runs.run_length;
@@ -207,9 +154,9 @@ TEST(CudaHostDeviceSteps, BlockWalkFollowsTheCpuLayout) {
         Granularity::per_grouped_channel(1, 4), Granularity::per_grouped_channel(1, 3)}) {
     PalettizationSpec spec;
     spec.granularity = granularity;
-    const cpu::BlockLayout layout = cpu::plan_scalar_blocks(shape, spec);
+    const palettize::BlockLayout layout = palettize::plan_scalar_blocks(shape, spec);
     ASSERT_TRUE(layout.skip_reason.empty());
-    const std::uint64_t numel = cpu::product(shape.begin(), shape.end());
+    const std::uint64_t numel = palettize::product(shape.begin(), shape.end());
     const cuda::DeviceRequest request = walk_of(layout, numel);
     std::vector<std::uint64_t> block_of(numel, ~std::uint64_t{0});
     for (std::uint64_t b = 0; b < layout.blocks.size(); ++b) {

@@ -25,6 +25,7 @@
 #include "kmlut/error.hpp"
 #include "kmlut/numeric/float_formats.hpp"
 #include "kmlut/safetensors_writer.hpp"
+#include "kmlut/verify.hpp"
 
 namespace kmlut {
 namespace {
@@ -619,7 +620,7 @@ TEST_F(DecodeDefectTest, BadMetadataJson) {
   const fs::path path = dir_ / "bad-json.safetensors";
   write_kmlut(path, parts_of(w), "{\"model.w\": {\"shape\": [4], ");
   EXPECT_THAT(decode_error(path), AllOf(HasSubstr(path.string()), HasSubstr("kmlut.tensors"),
-                                        HasSubstr("not valid JSON")));
+                                        HasSubstr("invalid JSON")));
 }
 
 TEST_F(DecodeDefectTest, MissingLut) {
@@ -636,8 +637,8 @@ TEST_F(DecodeDefectTest, WrongPackedSize) {
     indices->bytes.push_back(0);  // 30 indices × 3 bits need 12 bytes, not 13
     indices->shape = {13};
   });
-  EXPECT_THAT(decode_error(path), AllOf(names_file_and_tensor(path), HasSubstr("holds 13 bytes"),
-                                        HasSubstr("need 12")));
+  EXPECT_THAT(decode_error(path), AllOf(names_file_and_tensor(path), HasSubstr("is U8 [13]"),
+                                        HasSubstr("implies U8 [12]")));
 }
 
 TEST_F(DecodeDefectTest, LutDimsThatDoNotDivide) {
@@ -646,15 +647,16 @@ TEST_F(DecodeDefectTest, LutDimsThatDoNotDivide) {
     lut->shape = {4, 1, 8, 1};  // 4 tables cannot split 6 rows
     lut->bytes.resize(4 * 8 * 4, 0);
   });
-  EXPECT_THAT(decode_error(path), AllOf(names_file_and_tensor(path), HasSubstr("does not divide")));
+  EXPECT_THAT(decode_error(path), AllOf(names_file_and_tensor(path), HasSubstr("is F32 [4,1,8,1]"),
+                                        HasSubstr("implies F32 [2,1,8,1]")));
 }
 
 TEST_F(DecodeDefectTest, LutShapeDisagreesWithGrouping) {
   const fs::path path = write_defect([](std::vector<RawTensor>&, Json& entry) {
     entry["group_size"] = 6;  // one group, but the LUT has two tables
   });
-  EXPECT_THAT(decode_error(path),
-              AllOf(names_file_and_tensor(path), HasSubstr("disagrees with group_axis")));
+  EXPECT_THAT(decode_error(path), AllOf(names_file_and_tensor(path), HasSubstr("is F32 [2,1,8,1]"),
+                                        HasSubstr("implies F32 [1,1,8,1]")));
 }
 
 TEST_F(DecodeDefectTest, IndexOutOfRange) {
@@ -671,8 +673,8 @@ TEST_F(DecodeDefectTest, IndexOutOfRange) {
     lut->bytes.resize(2 * 6 * 4);
   });
   EXPECT_THAT(decode_error(short_lut),
-              AllOf(names_file_and_tensor(short_lut), HasSubstr("6 entries per table"),
-                    HasSubstr("n_bits 3 needs 8")));
+              AllOf(names_file_and_tensor(short_lut), HasSubstr("is F32 [2,1,6,1]"),
+                    HasSubstr("implies F32 [2,1,8,1]")));
 }
 
 TEST_F(DecodeDefectTest, WrongDtypesAndMissingScale) {

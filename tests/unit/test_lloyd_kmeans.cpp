@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "host/backends/cpu/lloyd_kmeans.hpp"
-#include "host/backends/cpu/parallel_for.hpp"
+#include "host/backends/cpu/thread_pool.hpp"
 #include "support/npy.hpp"
 #include "support/oracle.hpp"
 
@@ -61,7 +61,8 @@ Dataset mixture(std::size_t n, int d, int modes, bool weighted, unsigned seed) {
 
 const ChunkRunner kTwoThreads = [](std::size_t chunks,
                                    const std::function<void(std::size_t)>& body) {
-  parallel_for(chunks, 2, [&](unsigned, std::size_t chunk) { body(chunk); });
+  static ThreadPool pool(2);
+  pool.run(chunks, [&](unsigned, std::size_t chunk) { body(chunk); });
 };
 
 double inertia_of(const Dataset& data, const LloydFit& fit) {

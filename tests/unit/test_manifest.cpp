@@ -57,8 +57,14 @@ TEST(Manifest, ExplicitStatesMayNameAnyCheckpointTensor) {
 }
 
 TEST(Manifest, DefectsNameTheManifestAndTheEntry) {
-  EXPECT_THAT(error_of("{"), HasSubstr("m.json: not valid JSON"));
+  EXPECT_THAT(error_of("{"), HasSubstr("m.json: invalid JSON"));
   EXPECT_THAT(error_of(R"({"modules": []})"), HasSubstr("m.json: kmlut_manifest: must be 1"));
+  EXPECT_THAT(error_of(R"({"kmlut_manifest": 1, "kmlut_manifest": 1, "modules": []})"),
+              HasSubstr("m.json: duplicate key \"kmlut_manifest\""));
+  EXPECT_THAT(error_of(R"({"kmlut_manifest": 1, "modules": [{"name": "a", "name": "b"}]})"),
+              HasSubstr("m.json: duplicate key \"name\""));
+  EXPECT_THAT(error_of(R"({"kmlut_manifest": 1.0, "modules": []})"),
+              HasSubstr("m.json: kmlut_manifest: must be 1"));
   EXPECT_THAT(error_of(R"({"kmlut_manifest": 1, "modules": {}})"),
               HasSubstr("m.json: modules: expected an array"));
   EXPECT_THAT(error_of(R"({"kmlut_manifest": 1, "modules": [{"type": "x.Y"}]})"),

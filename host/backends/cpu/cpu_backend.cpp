@@ -11,13 +11,15 @@
 #include <numeric>
 #include <thread>
 
-#include "host/backends/cpu/parallel_for.hpp"
 #include "host/backends/cpu/random_stream.hpp"
 #include "host/backends/cpu/scalar_block_clusterer.hpp"
 #include "host/backends/cpu/sensitivity.hpp"
+#include "host/backends/cpu/thread_pool.hpp"
 #include "host/backends/cpu/vector_block_clusterer.hpp"
-#include "host/backends/cpu/weight_format.hpp"
 #include "host/palettize/block_layout.hpp"
+#include "host/palettize/float_format_dispatch.hpp"
+#include "host/palettize/preflight.hpp"
+#include "host/palettize/result_shapes.hpp"
 #include "host/palettize/vector_block_layout.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/numeric/bit_packing.hpp"
@@ -36,9 +38,9 @@ constexpr std::uint64_t kSplitBlockVectors = 65536;
 struct PreparedJob {
   const PalettizeRequest* request = nullptr;
   PalettizeResult result;
-  bool vector = false;               // cluster_dim > 1
-  BlockLayout layout;                // scalar blocks
-  VectorBlockLayout vector_layout;   // vector blocks
+  bool vector = false;                         // cluster_dim > 1
+  palettize::BlockLayout layout;               // scalar blocks
+  palettize::VectorBlockLayout vector_layout;  // vector blocks
   std::vector<std::uint8_t> scaled;  // W / scale in the weight's dtype, with per-channel scale
   const void* values = nullptr;      // what is clustered: the weight or `scaled`
   std::uint64_t row_size = 1;        // elements per output channel (axis-0 row)
@@ -76,36 +78,6 @@ struct Clusterers {
   std::vector<float> lut_entries;  // a LUT's entries as float32, for lut_qspec
 };
 
-// Reasons a request is left dense before any clustering (DESIGN §3.4).
-std::string unsupported_reason(const PalettizeRequest& request) {
-  if (!is_palettizable_dtype(request.weight.dtype)) {
-    return "dtype " + std::string(dtype_name(request.weight.dtype)) + " is not palettizable";
-  }
-  if (request.weight.numel() < 2)
-    return "fewer than 2 elements";
-  if (request.spec.enable_per_channel_scale && request.weight.shape.size() < 2) {
-    return "per-channel scale needs a tensor of rank >= 2";
-  }
-  return {};
-}
-
-std::string layout_skip_reason(const PalettizeRequest& request) {
-  if (request.spec.cluster_dim > 1)
-    return plan_vector_blocks(request.weight.shape, request.spec).skip_reason;
-  return plan_scalar_blocks(request.weight.shape, request.spec).skip_reason;
-}
-
-template <class Tag>
-std::string first_non_finite(const TensorView& weight) {
-  const auto* w = static_cast<const typename Tag::Storage*>(weight.data);
-  const std::uint64_t numel = weight.numel();
-  for (std::uint64_t i = 0; i < numel; ++i) {
-    if (!Tag::Format::is_finite(w[i]))
-      return "non-finite value at element " + std::to_string(i);
-  }
-  return {};
-}
-
 // Normalizes the request's sensitivities; a mismatch is the caller's input error.
 void prepare_sensitivity(PreparedJob& job) {
   const PalettizeRequest& request = *job.request;
@@ -133,7 +105,7 @@ std::string scale_and_check(PreparedJob& job) {
   const std::uint64_t rows = numel / job.row_size;
   if (!job.request->spec.enable_per_channel_scale) {
     job.values = weight.data;
-    return first_non_finite<Tag>(weight);
+    return palettize::first_non_finite(weight);
   }
   std::vector<Storage> scale(rows);
   for (std::uint64_t r = 0; r < rows; ++r) {
@@ -157,8 +129,6 @@ std::string scale_and_check(PreparedJob& job) {
   job.values = job.scaled.data();
   job.result.scale.resize(rows * sizeof(Storage));
   std::memcpy(job.result.scale.data(), scale.data(), job.result.scale.size());
-  job.result.scale_shape.assign(weight.shape.size(), 1);
-  job.result.scale_shape[0] = weight.shape[0];
   return {};
 }
 
@@ -210,7 +180,7 @@ void measure_vector_block(PreparedJob& job, std::size_t block) {
   const auto* lut =
       reinterpret_cast<const Storage*>(job.result.lut.data()) + block * job.lut_entries();
   const Reconstruction<Tag> approximate = reconstruction<Tag>(job);
-  const VectorBlock& b = job.vector_layout.blocks[block];
+  const palettize::VectorBlock& b = job.vector_layout.blocks[block];
   const std::uint64_t cols = job.vector_layout.matrix_cols;
   const auto d = static_cast<std::uint64_t>(job.request->spec.cluster_dim);
   double sse = 0.0;
@@ -284,8 +254,8 @@ std::vector<std::uint8_t> as_bytes(const std::vector<T>& values) {
 class CpuBackend final : public Backend {
  public:
   explicit CpuBackend(int threads)
-      : threads_(threads > 0 ? static_cast<unsigned>(threads)
-                             : std::max(1u, std::thread::hardware_concurrency())) {}
+      : pool_(threads > 0 ? static_cast<unsigned>(threads)
+                          : std::max(1u, std::thread::hardware_concurrency())) {}
 
   std::string name() const override { return "cpu"; }
 
@@ -298,16 +268,16 @@ class CpuBackend final : public Backend {
       for (std::size_t b = 0; b < jobs[j].block_count(); ++b)
         (is_split(jobs[j], b) ? split : tasks).push_back({j, b});
     }
-    std::vector<Clusterers> clusterers(threads_);
-    parallel_for(tasks.size(), threads_, [&](unsigned worker, std::size_t task) {
+    std::vector<Clusterers> clusterers(pool_.size());
+    pool_.run(tasks.size(), [&](unsigned worker, std::size_t task) {
       run_block(clusterers[worker], jobs[tasks[task].job], tasks[task].block, run_serially);
     });
-    const ChunkRunner pool = [this](std::size_t chunks,
-                                    const std::function<void(std::size_t)>& body) {
-      parallel_for(chunks, threads_, [&](unsigned, std::size_t chunk) { body(chunk); });
+    const ChunkRunner on_pool = [this](std::size_t chunks,
+                                       const std::function<void(std::size_t)>& body) {
+      pool_.run(chunks, [&](unsigned, std::size_t chunk) { body(chunk); });
     };
     for (const BlockRef& ref : split)
-      run_block(clusterers[0], jobs[ref.job], ref.block, pool);
+      run_block(clusterers[0], jobs[ref.job], ref.block, on_pool);
     std::vector<PalettizeResult> results;
     results.reserve(jobs.size());
     for (PreparedJob& job : jobs)
@@ -325,18 +295,18 @@ class CpuBackend final : public Backend {
     job.request = &request;
     job.result.lut_dtype = request.weight.dtype;
     job.vector = request.spec.cluster_dim > 1;
-    std::string reason = unsupported_reason(request);
+    std::string reason = palettize::unsupported_reason(request);
     if (reason.empty() && job.vector) {
-      job.vector_layout = plan_vector_blocks(request.weight.shape, request.spec);
+      job.vector_layout = palettize::plan_vector_blocks(request.weight.shape, request.spec);
       reason = job.vector_layout.skip_reason;
     } else if (reason.empty()) {
-      job.layout = plan_scalar_blocks(request.weight.shape, request.spec);
+      job.layout = palettize::plan_scalar_blocks(request.weight.shape, request.spec);
       reason = job.layout.skip_reason;
     }
     if (reason.empty()) {
       job.row_size = request.weight.numel() / static_cast<std::uint64_t>(request.weight.shape[0]);
-      reason = with_weight_format(request.weight.dtype,
-                                  [&](auto tag) { return scale_and_check<decltype(tag)>(job); });
+      reason = palettize::with_float_format(
+          request.weight.dtype, [&](auto tag) { return scale_and_check<decltype(tag)>(job); });
     }
     if (!reason.empty()) {
       job.result.skip_reason = std::move(reason);
@@ -368,13 +338,13 @@ class CpuBackend final : public Backend {
                                      : cluster_scalar_block(clusterers.scalar, job, block);
     const DType dtype = job.request->weight.dtype;
     if (job.request->spec.lut_qspec) {
-      with_weight_format(dtype, [&](auto tag) {
+      palettize::with_float_format(dtype, [&](auto tag) {
         quantize_block_lut<decltype(tag)>(job, block, clusterers.lut_entries);
       });
     }
     if (measured)
       return;
-    with_weight_format(dtype, [&](auto tag) {
+    palettize::with_float_format(dtype, [&](auto tag) {
       if (job.vector) {
         measure_vector_block<decltype(tag)>(job, block);
       } else {
@@ -436,12 +406,7 @@ class CpuBackend final : public Backend {
       return std::move(result);
     const PalettizeRequest& request = *job.request;
     result.palettized = true;
-    result.num_luts = job.block_count();
-    result.lut_shape = job.vector ? job.vector_layout.lut_grid : job.layout.lut_grid;
-    result.lut_shape.push_back(std::int64_t{1} << request.spec.n_bits);
-    result.lut_shape.push_back(request.spec.cluster_dim);
-    result.index_shape = request.weight.shape;
-    result.index_shape[0] /= request.spec.cluster_dim;
+    palettize::set_part_shapes(request, result);
     // Blocks are summed in their order, not as they finish: the same bytes for any thread count.
     result.sse = std::accumulate(job.block_sse.begin(), job.block_sse.end(), 0.0);
     result.weight_sq_norm =
@@ -452,7 +417,6 @@ class CpuBackend final : public Backend {
         std::accumulate(job.block_iterations.begin(), job.block_iterations.end(), std::size_t{0});
     pack_indices(result, request.spec.n_bits);
     if (request.spec.lut_qspec) {
-      result.lut_dtype = request.spec.lut_qspec->dtype == LutDType::Int8 ? DType::I8 : DType::U8;
       result.lut = std::move(job.lut_codes);
       result.lut_scale = as_bytes(job.lut_scales);
       result.lut_zero_point = std::move(job.lut_zero_points);
@@ -471,50 +435,13 @@ class CpuBackend final : public Backend {
     return table.data();
   }
 
-  unsigned threads_;
+  ThreadPool pool_;  // lives as long as the backend: one set of threads for every batch
   std::mutex tables_mutex_;
   std::map<int, std::vector<float>> rounding_tables_;
 };
 
 }  // namespace
 }  // namespace cpu
-
-std::uint64_t TensorView::numel() const {
-  return cpu::product(shape.begin(), shape.end());
-}
-
-std::string preflight_skip_reason(const PalettizeRequest& request, bool check_values) {
-  std::string reason = cpu::unsupported_reason(request);
-  if (reason.empty())
-    reason = cpu::layout_skip_reason(request);
-  if (reason.empty() && check_values) {
-    reason = cpu::with_weight_format(request.weight.dtype, [&](auto tag) {
-      return cpu::first_non_finite<decltype(tag)>(request.weight);
-    });
-  }
-  return reason;
-}
-
-PalettizedShapes palettized_shapes(const PalettizeRequest& request) {
-  PalettizedShapes shapes;
-  const std::vector<std::int64_t> grid =
-      cpu::plan_scalar_blocks(request.weight.shape, request.spec).lut_grid;
-  shapes.num_luts = cpu::product(grid.begin(), grid.end());
-  shapes.lut_shape = grid;
-  shapes.lut_shape.push_back(std::int64_t{1} << request.spec.n_bits);
-  shapes.lut_shape.push_back(request.spec.cluster_dim);
-  shapes.lut_dtype = request.weight.dtype;
-  if (request.spec.lut_qspec)
-    shapes.lut_dtype = request.spec.lut_qspec->dtype == LutDType::Int8 ? DType::I8 : DType::U8;
-  shapes.index_count =
-      request.weight.numel() / static_cast<std::uint64_t>(request.spec.cluster_dim);
-  shapes.packed_index_bytes = numeric::packed_size(shapes.index_count, request.spec.n_bits);
-  if (request.spec.enable_per_channel_scale) {
-    shapes.scale_shape.assign(request.weight.shape.size(), 1);
-    shapes.scale_shape[0] = request.weight.shape[0];
-  }
-  return shapes;
-}
 
 std::unique_ptr<Backend> make_cpu_backend(int threads) {
   return std::make_unique<cpu::CpuBackend>(threads);

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "host/backends/cpu/weight_format.hpp"
+#include "host/palettize/float_format_dispatch.hpp"
 #include "kmlut/numeric/cluster_cost.hpp"
 
 namespace kmlut::cpu {
@@ -49,7 +49,8 @@ bool in_half_range(typename Tag::Storage stored) {
 }  // namespace
 
 ScalarBlockOutcome ScalarBlockClusterer::cluster(const ScalarBlockTask& task) {
-  return with_weight_format(task.dtype, [&](auto tag) { return cluster_as<decltype(tag)>(task); });
+  return palettize::with_float_format(task.dtype,
+                                      [&](auto tag) { return cluster_as<decltype(tag)>(task); });
 }
 
 template <class Tag>

@@ -21,7 +21,7 @@ struct ScalarBlockTask {
   // The clusterer may measure the error itself: `values` are the original weights (no per-channel
   // scale) and the LUT stays as written (no LUT quantization).
   bool measure = true;
-  BlockRuns block;
+  palettize::BlockRuns block;
   int n_bits = 4;
   bool fast_mode = true;
   const float* rounding_table = nullptr;  // fp16 pattern -> rounded value; used in fast mode

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "host/backends/cpu/weight_format.hpp"
+#include "host/palettize/float_format_dispatch.hpp"
 
 namespace kmlut::cpu {
 namespace {
@@ -32,7 +32,7 @@ std::string normalize_sensitivity(const TensorView& raw, std::vector<float>& nor
     return "sensitivity dtype " + std::string(dtype_name(raw.dtype)) +
            " is not a floating-point type";
   }
-  std::string problem = with_weight_format(
+  std::string problem = palettize::with_float_format(
       raw.dtype, [&](auto tag) { return to_floats<decltype(tag)>(raw, normalized); });
   if (!problem.empty() || normalized.empty())
     return problem;

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 
-#include "host/backends/cpu/weight_format.hpp"
+#include "host/palettize/float_format_dispatch.hpp"
 
 namespace kmlut::cpu {
 
 VectorBlockOutcome VectorBlockClusterer::cluster(const VectorBlockTask& task,
                                                  const ChunkRunner& runner) {
-  with_weight_format(task.dtype, [&](auto tag) { gather<decltype(tag)>(task); });
+  palettize::with_float_format(task.dtype, [&](auto tag) { gather<decltype(tag)>(task); });
   VectorPoints points;
   points.data = points_.data();
   points.weights = task.sensitivity != nullptr ? weights_.data() : nullptr;
@@ -18,7 +18,8 @@ VectorBlockOutcome VectorBlockClusterer::cluster(const VectorBlockTask& task,
   options.k = std::min<std::size_t>(points.n, std::size_t{1} << task.n_bits);
   options.seed = task.seed;
   const LloydFit fit = fit_lloyd_kmeans(points, options, runner);
-  with_weight_format(task.dtype, [&](auto tag) { write_lut<decltype(tag)>(task, fit, options.k); });
+  palettize::with_float_format(task.dtype,
+                               [&](auto tag) { write_lut<decltype(tag)>(task, fit, options.k); });
   write_indices(task, fit);
   return {fit.iterations};
 }
@@ -28,7 +29,7 @@ VectorBlockOutcome VectorBlockClusterer::cluster(const VectorBlockTask& task,
 template <class Tag>
 void VectorBlockClusterer::gather(const VectorBlockTask& task) {
   const auto* values = static_cast<const typename Tag::Storage*>(task.values);
-  const VectorBlock& block = task.block;
+  const palettize::VectorBlock& block = task.block;
   const auto d = static_cast<std::uint64_t>(task.cluster_dim);
   const std::uint64_t per_column = block.rows / d;
   points_.resize(block.vectors(task.cluster_dim) * d);
@@ -59,7 +60,7 @@ void VectorBlockClusterer::write_lut(const VectorBlockTask& task, const LloydFit
 }
 
 void VectorBlockClusterer::write_indices(const VectorBlockTask& task, const LloydFit& fit) const {
-  const VectorBlock& block = task.block;
+  const palettize::VectorBlock& block = task.block;
   const auto d = static_cast<std::uint64_t>(task.cluster_dim);
   const std::uint64_t per_column = block.rows / d;
   const std::uint64_t first_index_row = block.row_begin / d;

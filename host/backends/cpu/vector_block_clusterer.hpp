@@ -17,7 +17,7 @@ struct VectorBlockTask {
   DType dtype = DType::F32;
   const void* values = nullptr;        // the whole (scaled) tensor in its dtype
   const float* sensitivity = nullptr;  // normalized, one per element, or null
-  VectorBlock block;
+  palettize::VectorBlock block;
   std::uint64_t matrix_cols = 0;  // columns of the tensor's 2-D view
   int cluster_dim = 2;
   int n_bits = 4;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "host/palettize/result_shapes.hpp"
 #include "kernels/cuda_check.cuh"
 #include "kernels/scalar_kernels.hpp"
 #include "kmlut/error.hpp"
@@ -25,7 +26,7 @@ void copy_to_host(void* pinned, const void* device, std::size_t bytes, cudaStrea
 
 // Where element t of a block lies: the device walks the same runs (scalar_batch.hpp).
 std::uint64_t block_period(const DeviceJob& job) {
-  const cpu::BlockRuns& runs = job.layout.blocks.front();
+  const palettize::BlockRuns& runs = job.layout.blocks.front();
   return runs.run_count == 1 ? job.numel : runs.run_stride;
 }
 
@@ -90,7 +91,7 @@ void BatchSlot::write_first_descriptors() {
     const DeviceJob& job = *jobs_[j];
     const PalettizeRequest& request = *job.request;
     const JobPlacement& place = layout_.jobs[j];
-    const cpu::BlockRuns& runs = job.layout.blocks.front();
+    const palettize::BlockRuns& runs = job.layout.blocks.front();
     DeviceRequest& r = requests[j];
     r = DeviceRequest{};
     r.dtype = static_cast<std::uint8_t>(request.weight.dtype);
@@ -311,18 +312,11 @@ PalettizeResult BatchSlot::take_result(std::size_t j) const {
   };
   PalettizeResult result;
   result.palettized = true;
-  result.lut_dtype = request.weight.dtype;
-  result.num_luts = job.blocks();
-  result.lut_shape = job.layout.lut_grid;
-  result.lut_shape.push_back(static_cast<std::int64_t>(job.lut_entries()));
-  result.lut_shape.push_back(1);
+  palettize::set_part_shapes(request, result);
   result.lut = bytes(place.staged_lut, job.lut_bytes());
-  result.index_shape = request.weight.shape;
   result.indices = bytes(place.staged_indices, job.numel);
   result.packed_indices = bytes(place.staged_packed, job.packed_bytes());
   if (job.scaled) {
-    result.scale_shape.assign(request.weight.shape.size(), 1);
-    result.scale_shape[0] = request.weight.shape[0];
     result.scale = bytes(place.staged_scale, job.rows * job.element_bytes);
   }
   // Chunk sums in chunk order: deterministic (the CPU sums per block, so the last bits may differ).

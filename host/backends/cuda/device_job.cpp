@@ -13,10 +13,10 @@ namespace {
 
 // The device walks a request's blocks as equally shaped runs, block b starting at b·run_length
 // (kernels/scalar_batch.hpp); true when the CPU's layout is of that form.
-bool walks_on_device(const cpu::BlockLayout& layout) {
-  const cpu::BlockRuns& first = layout.blocks.front();
+bool walks_on_device(const palettize::BlockLayout& layout) {
+  const palettize::BlockRuns& first = layout.blocks.front();
   for (std::size_t b = 0; b < layout.blocks.size(); ++b) {
-    const cpu::BlockRuns& block = layout.blocks[b];
+    const palettize::BlockRuns& block = layout.blocks[b];
     if (block.first != b * first.run_length || block.run_length != first.run_length ||
         block.run_count != first.run_count || block.run_stride != first.run_stride) {
       return false;
@@ -31,7 +31,7 @@ std::string device_path_gap(const PalettizeRequest& request) {
   std::string reason = preflight_skip_reason(request, false);
   if (!reason.empty())
     return reason;
-  if (!walks_on_device(cpu::plan_scalar_blocks(request.weight.shape, request.spec)))
+  if (!walks_on_device(palettize::plan_scalar_blocks(request.weight.shape, request.spec)))
     return "a block layout the device does not walk";
   const PalettizationSpec& spec = request.spec;
   if (spec.cluster_dim > 1)
@@ -52,7 +52,7 @@ DeviceJob make_device_job(std::size_t request_index, const PalettizeRequest& req
   DeviceJob job;
   job.request_index = request_index;
   job.request = &request;
-  job.layout = cpu::plan_scalar_blocks(request.weight.shape, request.spec);
+  job.layout = palettize::plan_scalar_blocks(request.weight.shape, request.spec);
   job.numel = request.weight.numel();
   job.element_bytes = dtype_bits(request.weight.dtype) / 8;
   job.rows = static_cast<std::uint64_t>(request.weight.shape[0]);

@@ -23,7 +23,7 @@ std::string device_path_gap(const PalettizeRequest& request);
 struct DeviceJob {
   std::size_t request_index = 0;  // in the batch given to run_batch
   const PalettizeRequest* request = nullptr;
-  cpu::BlockLayout layout;
+  palettize::BlockLayout layout;
   std::uint64_t numel = 0;
   std::uint64_t element_bytes = 0;
   std::uint64_t rows = 0;      // output channels (shape[0])

@@ -1,9 +1,9 @@
 // The four float formats a weight may have, as traits that host and device code share: how an
 // element is read and stored (to nearest, ties to even), the arithmetic torch performs in the
 // format for the per-channel scale (float math for the 16-bit formats, rounded once), and which
-// 16-bit pattern the fast-mode histogram counts for it. The CUDA kernels use these; the rules are
-// the CPU backend's (host/cpu/weight_format.hpp, host/cpu/scalar_block_clusterer.cpp), and the
-// unit tests hold the two to the same results.
+// 16-bit pattern the fast-mode histogram counts for it. The CPU backend (through
+// host/palettize/float_format_dispatch.hpp) and the CUDA kernels both use these, so the two
+// backends share one definition of every rule.
 #pragma once
 
 #include <cstdint>

@@ -1,11 +1,11 @@
-#include "host/report/report_document.hpp"
-
-#include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "host/report/json_number.hpp"
+#include "host/report/spec_json.hpp"
+#include "kmlut/report.hpp"
 #include "kmlut/version.hpp"
 
-namespace kmlut::reporting {
+namespace kmlut {
 namespace {
 
 using Json = nlohmann::ordered_json;
@@ -29,30 +29,20 @@ Json tensor_entry(const TensorReport& tensor) {
   entry["dtype"] = std::string(dtype_name(tensor.dtype));
   entry["status"] = status_name(tensor.status);
   entry["reason"] = tensor.reason.empty() ? Json() : Json(tensor.reason);
-  const bool has_spec = tensor.spec.has_value();
-  const bool grouped =
-      has_spec && tensor.spec->granularity.type == GranularityType::PerGroupedChannel;
-  entry["n_bits"] = has_spec ? Json(tensor.spec->n_bits) : Json();
-  entry["granularity"] = !has_spec ? Json()
-                         : grouped ? Json("per_grouped_channel")
-                                   : Json("per_tensor");
-  entry["axis"] = grouped ? Json(tensor.spec->granularity.axis.value_or(0)) : Json();
-  entry["group_size"] = grouped ? Json(tensor.spec->granularity.group_size) : Json();
-  entry["cluster_dim"] = has_spec ? Json(tensor.spec->cluster_dim) : Json();
-  entry["per_channel_scale"] = has_spec ? Json(tensor.spec->enable_per_channel_scale) : Json();
-  entry["fast_mode"] = has_spec ? Json(tensor.fast_mode) : Json();
+  entry["spec"] = reporting::spec_json(tensor.spec);
+  entry["fast_mode"] = tensor.spec ? Json(tensor.fast_mode) : Json();
   const bool done = tensor.status == TensorStatus::Palettized;
   entry["num_luts"] = done ? Json(tensor.num_luts) : Json();
-  entry["sse"] = done ? finite_or_null<Json>(tensor.sse) : Json();
-  entry["rel_error"] = done ? finite_or_null<Json>(tensor.rel_error) : Json();
+  entry["sse"] = done ? reporting::finite_or_null<Json>(tensor.sse) : Json();
+  entry["rel_error"] = done ? reporting::finite_or_null<Json>(tensor.rel_error) : Json();
   entry["lloyd_iterations"] = done ? Json(tensor.lloyd_iterations) : Json();
-  entry["seconds"] = done ? finite_or_null<Json>(tensor.seconds) : Json();
+  entry["seconds"] = done ? reporting::finite_or_null<Json>(tensor.seconds) : Json();
   return entry;
 }
 
 }  // namespace
 
-nlohmann::ordered_json report_document(const PipelineReport& report, const std::string& device) {
+std::string palettize_report_json(const PipelineReport& report, const std::string& device) {
   Json document;
   document["kmlut_version"] = kVersion;
   document["backend"] = report.backend;
@@ -69,7 +59,7 @@ nlohmann::ordered_json report_document(const PipelineReport& report, const std::
                          {"copied", report.count(TensorStatus::Copied)},
                          {"bytes_in", report.bytes_in},
                          {"bytes_out", report.bytes_out}};
-  return document;
+  return document.dump(2) + "\n";
 }
 
-}  // namespace kmlut::reporting
+}  // namespace kmlut
