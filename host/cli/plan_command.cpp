@@ -47,11 +47,8 @@ void print_table(const Plan& plan, std::ostream& out) {
 }
 
 void run_plan(const PlanOptions& options) {
-  const KMeansPalettizerConfig config = load_config_option(options.config);
-  const Checkpoint checkpoint = Checkpoint::open(options.input);
-  const std::vector<TensorInfo> tensors = tensor_infos(checkpoint);
-  const ModelDescription model = load_model_description(options.config, tensors);
-  const Plan plan = resolve_plan(config, model, tensors);
+  const Plan plan = embed::plan_checkpoint(options.input, config_source(options.config),
+                                           options.config.manifest_path);
   if (!options.json) {
     print_table(plan, std::cout);
     return;

@@ -20,13 +20,12 @@ std::vector<TensorInfo> tensor_infos(const Checkpoint& checkpoint) {
   return infos;
 }
 
-Plan resolve(const Checkpoint& checkpoint, const ConfigSource& config,
+Plan resolve(const KMeansPalettizerConfig& config, const Checkpoint& checkpoint,
              const std::filesystem::path& manifest) {
-  const KMeansPalettizerConfig resolved_config = load_config_source(config);
   const std::vector<TensorInfo> tensors = tensor_infos(checkpoint);
   const ModelDescription model =
       manifest.empty() ? infer_model_description(tensors) : load_manifest(manifest, tensors);
-  return resolve_plan(resolved_config, model, tensors);
+  return resolve_plan(config, model, tensors);
 }
 
 }  // namespace
@@ -46,13 +45,15 @@ KMeansPalettizerConfig load_config_source(const ConfigSource& source) {
 
 Plan plan_checkpoint(const std::filesystem::path& input, const ConfigSource& config,
                      const std::filesystem::path& manifest) {
-  return resolve(Checkpoint::open(input), config, manifest);
+  const KMeansPalettizerConfig resolved_config = load_config_source(config);  // errors first
+  return resolve(resolved_config, Checkpoint::open(input), manifest);
 }
 
 CheckpointJobResult palettize_checkpoint_job(const std::filesystem::path& input,
                                              const std::filesystem::path& output,
                                              const CheckpointJobOptions& options,
                                              const ProgressCallback& progress) {
+  const KMeansPalettizerConfig config = load_config_source(options.config);  // errors first
   const Checkpoint checkpoint = Checkpoint::open(input);
   check_output(checkpoint, output, options.force);
   PipelineOptions pipeline = options.pipeline;
@@ -61,11 +62,14 @@ CheckpointJobResult palettize_checkpoint_job(const std::filesystem::path& input,
     sensitivities.emplace(Checkpoint::open(options.sensitivities));
     pipeline.sensitivities = &*sensitivities;
   }
-  const Plan plan = resolve(checkpoint, options.config, options.manifest);
-  std::unique_ptr<Backend> backend = make_backend(options.backend, options.threads);
+  const Plan plan = resolve(config, checkpoint, options.manifest);
+  const BackendChoice choice = choose_backend(options.backend, options.threads);
   CheckpointJobResult result;
-  result.device = reporting::device_description(backend->name(), options.threads);
-  result.report = palettize_checkpoint(checkpoint, plan, output, *backend, pipeline, progress);
+  result.device = reporting::device_description(choice.backend->name(), options.threads);
+  if (options.on_start)
+    options.on_start(plan, result.device, choice.reason);
+  result.report =
+      palettize_checkpoint(checkpoint, plan, output, *choice.backend, pipeline, progress);
   return result;
 }
 

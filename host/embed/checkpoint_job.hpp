@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "kmlut/config.hpp"
@@ -28,6 +29,11 @@ KMeansPalettizerConfig load_config_source(const ConfigSource& source);
 Plan plan_checkpoint(const std::filesystem::path& input, const ConfigSource& config,
                      const std::filesystem::path& manifest = {});
 
+// Called once the plan is resolved and the backend chosen, before any tensor data is read:
+// `device` as the report names it, `reason` why "auto" chose this backend ("" otherwise).
+using StartCallback =
+    std::function<void(const Plan& plan, const std::string& device, const std::string& reason)>;
+
 struct CheckpointJobOptions {
   ConfigSource config;
   std::filesystem::path manifest;
@@ -36,6 +42,7 @@ struct CheckpointJobOptions {
   PipelineOptions pipeline;
   std::filesystem::path sensitivities;  // a checkpoint of per-element importances, or empty
   bool force = false;                   // replace an existing output
+  StartCallback on_start;
 };
 
 struct CheckpointJobResult {
