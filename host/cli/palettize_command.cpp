@@ -7,7 +7,6 @@
 #include "host/cli/commands.hpp"
 #include "host/cli/option_checks.hpp"
 #include "host/cli/progress_reporter.hpp"
-#include "host/report/machine_info.hpp"
 #include "host/report/text_table.hpp"
 #include "kmlut/atomic_file.hpp"
 #include "kmlut/error.hpp"
