@@ -9,6 +9,7 @@
 #include <limits>
 #include <string>
 
+#include "config/coreai_dump_keys.hpp"
 #include "config/key_path.hpp"
 #include "kmlut/error.hpp"
 
@@ -34,7 +35,21 @@ const Keys kSpecKeys = {"n_bits",      "granularity",
                         "lut_qspec",   "training_strategy_spec"};
 const Keys kPerTensorKeys = {"type", "axis"};
 const Keys kPerGroupedChannelKeys = {"type", "axis", "group_size"};
-const Keys kLutQSpecKeys = {"dtype", "qscheme"};
+// dtype and qscheme, then the rest of coreai_opt's QuantizationSpec dump (coreai_dump_keys.hpp).
+const Keys kLutQSpecKeys = {"dtype",
+                            "qscheme",
+                            "qformulation",
+                            "granularity",
+                            "fake_quantize_cls",
+                            "qparam_calculator_cls",
+                            "range_calculator_cls",
+                            "float_range",
+                            "scale_dtype",
+                            "n_bits",
+                            "target_dtype",
+                            "quant_min",
+                            "quant_max",
+                            "_quant_range"};
 
 [[noreturn]] void fail(const std::string& path, const std::string& problem) {
   throw ConfigError(path.empty() ? problem : path + ": " + problem);
@@ -153,7 +168,7 @@ Granularity granularity_from_tree(const Tree& value, const std::string& path) {
 }
 
 LutDType lut_dtype_from_tree(const Tree& value, const std::string& path) {
-  const std::string dtype = read_string(value, path);
+  const std::string dtype = without_torch_prefix(read_string(value, path));
   if (dtype == "int8")
     return LutDType::Int8;
   if (dtype == "uint8")
@@ -182,22 +197,8 @@ std::optional<LutQSpec> lut_qspec_from_tree(const Tree& value, const std::string
   if (const Tree* qscheme = find(value, "qscheme")) {
     qspec.qscheme = qscheme_from_tree(*qscheme, path + ".qscheme");
   }
+  check_lut_qspec_dump_keys(value, path, qspec.dtype);
   return qspec;
-}
-
-// coreai_opt 0.3.0's to_dict() writes its palettization-aware-training fields (pat_schedule,
-// training_strategy_spec) even when unused; their post-training values load, anything else is an
-// error, since kmlut does post-training k-means only.
-void check_post_training(const Tree* value, const std::string& path, bool default_strategy) {
-  if (!value || value->is_null())
-    return;
-  if (default_strategy && value->is_object() && value->size() == 1 && value->contains("type") &&
-      (*value)["type"] == "default") {
-    return;
-  }
-  fail(path, std::string("palettization-aware training is not supported, expected null") +
-                 (default_strategy ? " or {\"type\": \"default\"}" : "") + ", got " +
-                 describe(*value));
 }
 
 PalettizationSpec spec_from_tree(const Tree& value, const std::string& path) {
@@ -218,8 +219,6 @@ PalettizationSpec spec_from_tree(const Tree& value, const std::string& path) {
   if (const Tree* qspec = find(value, "lut_qspec")) {
     spec.lut_qspec = lut_qspec_from_tree(*qspec, path + ".lut_qspec");
   }
-  check_post_training(find(value, "training_strategy_spec"), path + ".training_strategy_spec",
-                      true);
   return spec;
 }
 
@@ -260,9 +259,10 @@ template <std::size_t N>
 void check_weight_only(const Tree& object, const std::string& path, const char* const (&keys)[N]) {
   for (const char* key : keys) {
     const Tree* value = find(object, key);
-    if (value && !value->is_null() && !(value->is_object() && value->empty())) {
+    if (value && !is_empty_activation_spec(*value)) {
       fail(path + "." + key,
-           "palettization is weight-only, expected null or {}, got " + describe(*value));
+           "palettization is weight-only, expected null, {} or only null entries, got " +
+               describe(*value));
     }
   }
 }
@@ -319,7 +319,6 @@ ModuleKMeansPalettizerConfig module_config_from_tree(const Tree& value, const st
   check_keys(value, path, kModuleKeys);
   check_weight_only(value, path, kOpActivationKeys);
   check_weight_only(value, path, kModuleActivationKeys);
-  check_post_training(find(value, "pat_schedule"), path + ".pat_schedule", false);
   ModuleKMeansPalettizerConfig config;
   config.op_state_spec = op_state_spec_from_tree(value, path);
   config.op_type_config = op_type_configs_from_tree(value, path + ".op_type_config");
@@ -362,6 +361,7 @@ KMeansPalettizerConfig palettizer_config_from_tree(const Tree& value) {
       module_configs_from_tree(value, "module_type_configs", path + ".module_type_configs");
   config.module_name_configs =
       module_configs_from_tree(value, "module_name_configs", path + ".module_name_configs");
+  config.ignored_keys = ignored_training_keys(value, path);
   return config;
 }
 

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh test
+scripts/oracle-venv.sh  # coreai_opt 0.3.0 for the parity suite (tests/cli/test_coreai_parity.py)
 export KMLUT_REQUIRE_ORACLES=1  # a test oracle that cannot run is a failure here, not a skip
 jobs=$(nproc)
 
@@ -19,8 +20,9 @@ scripts/python-tests.sh
 echo "== build and test under AddressSanitizer + UndefinedBehaviorSanitizer" >&2
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
-# The install test and the real checkpoint (slow under ASan, same code paths) run once, above.
-ctest --preset asan -j "$jobs" -E '^install\.|^cli\.real_checkpoint'
+# The install test, the real checkpoint and the coreai_opt parity suite (slow under ASan, same
+# code paths) run once, above.
+ctest --preset asan -j "$jobs" -E '^install\.|^cli\.real_checkpoint|^cli\.coreai_'
 
 echo "== fuzz the parsers" >&2
 scripts/fuzz.sh "${KMLUT_FUZZ_SECONDS:-30}"

@@ -47,13 +47,15 @@ void print_table(const Plan& plan, std::ostream& out) {
 }
 
 void run_plan(const PlanOptions& options) {
-  const Plan plan = embed::plan_checkpoint(options.input, config_source(options.config),
-                                           options.config.manifest_path);
+  const embed::ResolvedPlan resolved = embed::plan_checkpoint(
+      options.input, config_source(options.config), options.config.manifest_path);
   if (!options.json) {
-    print_table(plan, std::cout);
+    print_table(resolved.plan, std::cout);
+    for (const std::string& note : resolved.ignored_keys)
+      std::cout << "ignored " << note << '\n';
     return;
   }
-  std::cout << reporting::plan_to_json(plan).dump(2) << '\n';
+  std::cout << reporting::plan_to_json(resolved.plan, resolved.ignored_keys).dump(2) << '\n';
 }
 
 }  // namespace

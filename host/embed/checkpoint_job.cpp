@@ -43,10 +43,11 @@ KMeansPalettizerConfig load_config_source(const ConfigSource& source) {
   return KMeansPalettizerConfig{};
 }
 
-Plan plan_checkpoint(const std::filesystem::path& input, const ConfigSource& config,
-                     const std::filesystem::path& manifest) {
+ResolvedPlan plan_checkpoint(const std::filesystem::path& input, const ConfigSource& config,
+                             const std::filesystem::path& manifest) {
   const KMeansPalettizerConfig resolved_config = load_config_source(config);  // errors first
-  return resolve(resolved_config, Checkpoint::open(input), manifest);
+  return {resolve(resolved_config, Checkpoint::open(input), manifest),
+          resolved_config.ignored_keys};
 }
 
 CheckpointJobResult palettize_checkpoint_job(const std::filesystem::path& input,

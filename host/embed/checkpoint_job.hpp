@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "kmlut/config.hpp"
 #include "kmlut/pipeline.hpp"
@@ -24,10 +25,17 @@ struct ConfigSource {
 // Throws ConfigError naming the source.
 KMeansPalettizerConfig load_config_source(const ConfigSource& source);
 
+// A plan and what its config document held without effect here ("<key path>: <reason>" for
+// coreai_opt's training-only keys; KMeansPalettizerConfig::ignored_keys).
+struct ResolvedPlan {
+  Plan plan;
+  std::vector<std::string> ignored_keys;
+};
+
 // The plan of `kmlut plan INPUT` for this config, and a manifest when `manifest` is not empty.
 // Reads no tensor data. Throws ConfigError or InputError.
-Plan plan_checkpoint(const std::filesystem::path& input, const ConfigSource& config,
-                     const std::filesystem::path& manifest = {});
+ResolvedPlan plan_checkpoint(const std::filesystem::path& input, const ConfigSource& config,
+                             const std::filesystem::path& manifest = {});
 
 // Called once the plan is resolved and the backend chosen, before any tensor data is read:
 // `device` as the report names it, `reason` why "auto" chose this backend ("" otherwise).

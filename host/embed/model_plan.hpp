@@ -12,7 +12,7 @@
 namespace kmlut::embed {
 
 // Throws ConfigError (the config) or InputError naming "<module>" (the manifest).
-Plan plan_model(const std::string& manifest_json, const std::vector<TensorInfo>& tensors,
-                const ConfigSource& config);
+ResolvedPlan plan_model(const std::string& manifest_json, const std::vector<TensorInfo>& tensors,
+                        const ConfigSource& config);
 
 }  // namespace kmlut::embed

@@ -136,7 +136,9 @@ std::vector<OutputTensor> palettized_parts(const PalettizedTensorInfo& info,
   if (info.scale)
     parts.push_back({*info.scale, info.dtype, shapes.scale_shape});
   if (shapes.quantized_lut()) {
-    parts.push_back({names.lut_scale, DType::F32, shapes.per_lut_shape});
+    // The scale is a value of the weight's dtype: the dtype of the values it produces, as in Core
+    // ML's constexpr_blockwise_shift_scale (docs/lut-quantization-and-sensitivities.md).
+    parts.push_back({names.lut_scale, info.dtype, shapes.per_lut_shape});
     parts.push_back({names.lut_zero_point, shapes.lut_dtype, shapes.per_lut_shape});
   }
   return parts;

@@ -126,7 +126,8 @@ PalettizedShapes check_parts(const EntryContext& entry) {
 }
 
 // The LUT values as D holds them (exact in a double), table after table. A quantized LUT is
-// dequantized as (q − zero_point)·lut_scale in float32 (float64 for D = F64), then cast to D.
+// dequantized as (q − zero_point)·lut_scale in float32 (float64 for D = F64), then cast to D; the
+// scale is a value of D.
 std::vector<double> lut_values(const PalettizedTensorInfo& info, const PalettizedParts& parts,
                                const Geometry& geometry) {
   const DType lut_dtype = parts.lut.info->dtype;
@@ -134,7 +135,8 @@ std::vector<double> lut_values(const PalettizedTensorInfo& info, const Palettize
   std::vector<double> values(geometry.num_luts * per_table);
   const bool quantized = lut_dtype == DType::I8 || lut_dtype == DType::U8;
   for (std::uint64_t table = 0; table < geometry.num_luts; ++table) {
-    const float scale = quantized ? load<float>(parts.lut_scale.bytes.data, table) : 1.0f;
+    const double scale =
+        quantized ? read_number(info.dtype, parts.lut_scale.bytes.data, table) : 1.0;
     const double zero = parts.lut_zero_point.info != nullptr
                             ? read_number(lut_dtype, parts.lut_zero_point.bytes.data, table)
                             : 0.0;
@@ -143,9 +145,9 @@ std::vector<double> lut_values(const PalettizedTensorInfo& info, const Palettize
       if (!quantized) {
         values[k] = q;
       } else if (info.dtype == DType::F64) {
-        values[k] = (q - zero) * static_cast<double>(scale);
+        values[k] = (q - zero) * scale;
       } else {  // q − zero is an integer of at most 9 bits: exact in float32
-        values[k] = round_to(info.dtype, static_cast<float>(q - zero) * scale);
+        values[k] = round_to(info.dtype, static_cast<float>(q - zero) * static_cast<float>(scale));
       }
     }
   }

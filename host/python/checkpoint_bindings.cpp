@@ -30,9 +30,9 @@ std::string plan(const std::string& input, const std::string& config_path,
                  const std::string& config_json, const std::string& preset,
                  const std::string& manifest) {
   nb::gil_scoped_release released;
-  const Plan resolved =
+  const embed::ResolvedPlan resolved =
       embed::plan_checkpoint(input, config_source(config_path, config_json, preset), manifest);
-  return reporting::plan_to_json(resolved).dump();
+  return reporting::plan_to_json(resolved.plan, resolved.ignored_keys).dump();
 }
 
 // (name, safetensors dtype, shape) of each parameter of an in-memory model.
@@ -53,9 +53,9 @@ std::string plan_model(const std::string& manifest_json,
     tensors.push_back(std::move(info));
   }
   nb::gil_scoped_release released;
-  const Plan resolved =
+  const embed::ResolvedPlan resolved =
       embed::plan_model(manifest_json, tensors, config_source(config_path, config_json, preset));
-  return reporting::plan_to_json(resolved).dump();
+  return reporting::plan_to_json(resolved.plan, resolved.ignored_keys).dump();
 }
 
 using ProgressEvent =

@@ -30,11 +30,13 @@ Json job_to_json(const Job& job) {
 
 }  // namespace
 
-nlohmann::ordered_json plan_to_json(const Plan& plan) {
+nlohmann::ordered_json plan_to_json(const Plan& plan,
+                                    const std::vector<std::string>& ignored_keys) {
   Json document;
   document["jobs"] = Json::array();
   for (const Job& job : plan.jobs)
     document["jobs"].push_back(job_to_json(job));
+  document["ignored_keys"] = ignored_keys;
   return document;
 }
 

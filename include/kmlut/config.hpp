@@ -73,6 +73,9 @@ struct KMeansPalettizerConfig final {
   ModuleKMeansPalettizerConfig global_config;
   OrderedMap<ModuleKMeansPalettizerConfig> module_type_configs;
   OrderedMap<ModuleKMeansPalettizerConfig> module_name_configs;
+  // Loaded from a document: "<key path>: <reason>" for each training-only key it held (coreai_opt's
+  // pat_schedule, training_strategy_spec, ...), accepted and without effect here. Not part of ==.
+  std::vector<std::string> ignored_keys;
 
   // Presets: the module presets above as global_config.
   static KMeansPalettizerConfig w4(std::optional<int> axis = 0, std::int64_t group_size = 16);

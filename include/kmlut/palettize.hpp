@@ -49,7 +49,8 @@ struct PalettizeResult {
   std::vector<std::uint8_t> lut;
   std::size_t num_luts = 0;
 
-  // With lut_qspec: N.lut_scale (F32 [num_luts]) and N.lut_zero_point (lut_dtype [num_luts]).
+  // With lut_qspec: N.lut_scale (the weight's dtype, [num_luts]) and N.lut_zero_point (lut_dtype
+  // [num_luts]).
   std::vector<std::uint8_t> lut_scale;
   std::vector<std::uint8_t> lut_zero_point;
 

@@ -1,5 +1,6 @@
 // The host/device code the CUDA kernels run, checked on the CPU against the CPU backend's own
-// rules: the histogram keys against FastModeHistogram, the unique-points steps
+// rules: the float-format traits' centroid rounding (kmlut/numeric/float_format.hpp), the
+// histogram keys against FastModeHistogram, the unique-points steps
 // (kernels/unique_points_steps.hpp, with the block-wide scans done sequentially) against
 // FastModeHistogram::collect, and the block walk of kernels/scalar_batch.hpp against
 // palettize::BlockRuns.
@@ -26,6 +27,18 @@ std::uint64_t bits_of(T value) {
   std::uint64_t bits = 0;
   std::memcpy(&bits, &value, sizeof value);
   return bits;
+}
+
+// A float64 centroid is stored as torch's Tensor.to() stores it: rounded to float32 first, then
+// to the 16-bit format. The values are measured with torch 2.x (coreai_opt's centroid cast) and
+// sit where one rounding and two roundings disagree.
+TEST(CudaHostDeviceSteps, CentroidsRoundThroughFloat32AsTorchDoes) {
+  using F16 = numeric::FloatFormat<DType::F16>;
+  using BF16 = numeric::FloatFormat<DType::BF16>;
+  EXPECT_EQ(F16::from_double(-0.13604736869985407), 0xB05Au);  // straight to fp16: 0xB05B
+  EXPECT_EQ(F16::from_double(1.0 + std::ldexp(1.0, -11) + std::ldexp(1.0, -40)), 0x3C00u);
+  EXPECT_EQ(BF16::from_double(1.0 + std::ldexp(1.0, -8) + std::ldexp(1.0, -40)), 0x3F80u);
+  EXPECT_EQ(numeric::FloatFormat<DType::F32>::from_double(0.1), 0.1f);
 }
 
 TEST(CudaHostDeviceSteps, HalfRangeAndPatterns) {

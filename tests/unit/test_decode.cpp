@@ -216,7 +216,7 @@ std::vector<RawTensor> parts_of(const HandMade& t) {
   }
   const std::vector<std::int64_t> per_lut{t.num_luts()};
   if (!t.lut_scale.empty()) {
-    parts.push_back({t.name + ".lut_scale", DType::F32, per_lut, encode(DType::F32, t.lut_scale)});
+    parts.push_back({t.name + ".lut_scale", t.dtype, per_lut, encode(t.dtype, t.lut_scale)});
   }
   if (!t.lut_zero_point.empty()) {
     parts.push_back(
@@ -457,7 +457,7 @@ TEST_F(DecodeTest, QuantizedLutWithScaleAndZeroPoint) {
   HandMade uint8 = per_tensor("uint8", DType::F16, {3, 3}, 1, 42);
   uint8.lut_dtype = DType::U8;
   uint8.lut = {0, 255};
-  uint8.lut_scale = {0.01f};
+  uint8.lut_scale = {0.01000213623046875};  // the fp16 nearest 0.01: N.lut_scale is F16 here
   uint8.scale = {1.0, 2.0, 0.5};
   const fs::path path = write_handmade("quantized.safetensors", {int8, uint8});
   expect_reconstructs(path, int8);

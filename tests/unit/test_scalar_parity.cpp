@@ -1,4 +1,4 @@
-// Parity with coreai_opt: tests/oracles/coreai_palettize_oracle.py re-enacts its scalar
+// Parity with coreai_opt: tests/oracles/coreai_numpy_reenactment.py re-enacts its scalar
 // palettization with numpy and the weighted kmeans1d coremltools bundles; on heavy-tailed,
 // clustered, duplicated, nearly constant and two-valued data, for every n_bits, both paths and each
 // granularity, the CPU backend must give the same LUTs, the same indices and the same SSE.
@@ -137,7 +137,7 @@ nlohmann::json run_oracle(const std::vector<ParityCase>& cases, const std::strin
   }
   std::ofstream(directory + "/input.json") << input.dump();
   const std::string command = std::string(KMLUT_PYTHON) + " " + KMLUT_ORACLE_DIR +
-                              "/coreai_palettize_oracle.py " + directory + "/input.json " +
+                              "/coreai_numpy_reenactment.py " + directory + "/input.json " +
                               directory + "/output.json";
   if (std::system(command.c_str()) != 0)
     return {};
@@ -150,7 +150,7 @@ TEST(ScalarParity, MatchesCoreaiOptWithTheBundledKmeans1d) {
   ASSERT_NE(mkdtemp(directory), nullptr);
   const nlohmann::json oracle = run_oracle(cases, directory);
   if (oracle.is_null())
-    KMLUT_ORACLE_UNAVAILABLE("coreai_palettize_oracle.py could not run (numpy, coremltools)");
+    KMLUT_ORACLE_UNAVAILABLE("coreai_numpy_reenactment.py could not run (numpy, coremltools)");
   std::vector<PalettizeRequest> requests;
   for (const ParityCase& c : cases)
     requests.push_back(c.request);

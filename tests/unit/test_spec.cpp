@@ -214,9 +214,21 @@ TEST(SpecSchema, LutQSpec) {
   EXPECT_EQ(
       load_error(R"({"lut_qspec": {"qscheme": "symmetric"}})"),
       "cfg.json: " + kWeightPath + ".lut_qspec: missing required key \"dtype\" (int8 or uint8)");
-  EXPECT_EQ(load_error(R"({"lut_qspec": {"dtype": "int8", "granularity": null}})"),
-            "cfg.json: " + kWeightPath +
-                ".lut_qspec: unknown key \"granularity\" (expected one of: dtype, qscheme)");
+  // coreai_opt's QuantizationSpec fields: accepted at the values kmlut computes with.
+  EXPECT_EQ(load_error(R"({"lut_qspec": {"dtype": "torch.int8", "granularity": null,
+      "qformulation": "zp", "float_range": [null, null], "scale_dtype": null, "n_bits": 8,
+      "quant_min": -128, "quant_max": 127, "_quant_range": [-128, 127],
+      "target_dtype": "torch.int8", "range_calculator_cls": "minmax",
+      "fake_quantize_cls": "<class 'coreai_opt.quantization.spec.fake_quantize._DefaultFakeQuantizeImpl'>",
+      "qparam_calculator_cls": "default"}})"),
+            "<valid>");
+  EXPECT_EQ(
+      load_error(R"({"lut_qspec": {"dtype": "uint8", "quant_max": 127}})"),
+      "cfg.json: " + kWeightPath + ".lut_qspec.quant_max: must be 255 for this dtype, got 127");
+  EXPECT_THAT(load_error(R"({"lut_qspec": {"dtype": "int8", "float_range": [-1, 1]}})"),
+              HasSubstr(".lut_qspec.float_range: kmlut takes the range from the LUT"));
+  EXPECT_THAT(load_error(R"({"lut_qspec": {"dtype": "int8", "foo": 1}})"),
+              HasSubstr(".lut_qspec: unknown key \"foo\" (expected one of: dtype, qscheme, "));
   EXPECT_EQ(load_error(R"({"lut_qspec": "int8"})"),
             "cfg.json: " + kWeightPath + ".lut_qspec: expected an object or null, got \"int8\"");
 }

@@ -53,7 +53,7 @@ struct PreparedJob {
   // With lut_qspec: each block's codes, scale and zero point. Meanwhile result.lut holds the
   // dequantized entries in the weight's dtype, from which the error is measured.
   std::vector<std::uint8_t> lut_codes;
-  std::vector<float> lut_scales;
+  std::vector<std::uint8_t> lut_scales;  // in the weight's dtype
   std::vector<std::uint8_t> lut_zero_points;
 
   std::size_t block_count() const {
@@ -199,29 +199,36 @@ void measure_vector_block(PreparedJob& job, std::size_t block) {
   job.block_sq_norm[block] = sq_norm;
 }
 
-// Quantizes one block's LUT (lut_qspec) and puts the dequantized entries, rounded to the weight's
-// dtype as `kmlut decode` rounds them, back in place for the measurement.
+// Quantizes one block's LUT (lut_qspec) with coreai_opt's arithmetic, and puts the dequantized
+// entries, rounded to the weight's dtype as `kmlut decode` rounds them, back in place for the
+// measurement. The scale is a value of the weight's dtype and is stored in it.
 template <class Tag>
 void quantize_block_lut(PreparedJob& job, std::size_t block, std::vector<float>& values) {
   using Storage = typename Tag::Storage;
+  using Format = typename Tag::Format;
   const LutQSpec& qspec = *job.request->spec.lut_qspec;
   const std::size_t entries = job.lut_entries();
   auto* lut = reinterpret_cast<Storage*>(job.result.lut.data()) + block * entries;
   values.resize(entries);
   for (std::size_t e = 0; e < entries; ++e)
-    values[e] = static_cast<float>(Tag::Format::to_double(lut[e]));
-  const numeric::LutQuantization q = numeric::lut_quantization(
-      values.data(), entries, qspec.dtype == LutDType::Int8, qspec.qscheme == QScheme::Symmetric);
+    values[e] = static_cast<float>(Format::to_double(lut[e]));
+  const auto to_dtype = [](float v) {
+    return static_cast<float>(Format::to_double(Format::from_double(v)));
+  };
+  const numeric::LutQuantization q =
+      numeric::lut_quantization(values.data(), entries, qspec.dtype == LutDType::Int8,
+                                qspec.qscheme == QScheme::Symmetric, to_dtype);
   for (std::size_t e = 0; e < entries; ++e) {
     const int code = numeric::quantize_lut_entry(values[e], q);
     job.lut_codes[block * entries + e] = static_cast<std::uint8_t>(code);  // int8: two's complement
     if constexpr (Tag::dtype == DType::F64) {
       lut[e] = static_cast<double>(code - q.zero_point) * static_cast<double>(q.scale);
     } else {
-      lut[e] = Tag::Format::from_double(numeric::dequantize_lut_entry(code, q));
+      lut[e] = Format::from_double(numeric::dequantize_lut_entry(code, q));
     }
   }
-  job.lut_scales[block] = q.scale;
+  const Storage scale = Format::from_double(q.scale);
+  std::memcpy(job.lut_scales.data() + block * sizeof(Storage), &scale, sizeof(Storage));
   job.lut_zero_points[block] = static_cast<std::uint8_t>(q.zero_point);
 }
 
@@ -242,13 +249,6 @@ void pack_indices(PalettizeResult& result, int n_bits) {
   for (std::size_t i = whole; i < count; ++i) {
     numeric::pack_index(result.packed_indices.data(), i, n_bits, indices[i]);
   }
-}
-
-template <class T>
-std::vector<std::uint8_t> as_bytes(const std::vector<T>& values) {
-  std::vector<std::uint8_t> bytes(values.size() * sizeof(T));
-  std::memcpy(bytes.data(), values.data(), bytes.size());
-  return bytes;
 }
 
 class CpuBackend final : public Backend {
@@ -325,7 +325,7 @@ class CpuBackend final : public Backend {
     job.block_iterations.assign(blocks, 0);
     if (request.spec.lut_qspec) {
       job.lut_codes.resize(blocks * job.lut_entries());
-      job.lut_scales.resize(blocks);
+      job.lut_scales.resize(blocks * dtype_bits(request.weight.dtype) / 8);
       job.lut_zero_points.resize(blocks);
     }
     if (request.enable_fast_kmeans_mode && !job.vector)
@@ -418,7 +418,7 @@ class CpuBackend final : public Backend {
     pack_indices(result, request.spec.n_bits);
     if (request.spec.lut_qspec) {
       result.lut = std::move(job.lut_codes);
-      result.lut_scale = as_bytes(job.lut_scales);
+      result.lut_scale = std::move(job.lut_scales);
       result.lut_zero_point = std::move(job.lut_zero_points);
     }
     return std::move(result);

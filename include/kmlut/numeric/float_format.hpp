@@ -1,9 +1,13 @@
-// The four float formats a weight may have, as traits that host and device code share: how an
-// element is read and stored (to nearest, ties to even), the arithmetic torch performs in the
-// format for the per-channel scale (float math for the 16-bit formats, rounded once), and which
-// 16-bit pattern the fast-mode histogram counts for it. The CPU backend (through
-// host/palettize/float_format_dispatch.hpp) and the CUDA kernels both use these, so the two
-// backends share one definition of every rule.
+// The four float formats a weight may have, as traits that the CPU backend and the CUDA kernels
+// share: how an element is read and stored, the arithmetic torch performs in the format for the
+// per-channel scale (float math for the 16-bit formats, rounded once), and which 16-bit pattern
+// the fast-mode histogram counts for it.
+//
+// from_double stores a centroid the way torch's Tensor.to() does: a float64 value bound for a
+// 16-bit format is rounded to float32 first, then to the format (c10::Half and c10::BFloat16 are
+// built from a float). Rounding straight to fp16 differs in about one centroid in 10^4 (e.g.
+// −0.13604736869985407: 0xB05B straight, 0xB05A through float32); see
+// docs/lut-quantization-and-sensitivities.md, "Rounding as coreai_opt rounds".
 #pragma once
 
 #include <cstdint>
@@ -58,7 +62,9 @@ struct FloatFormat<DType::F16> {
   static constexpr bool kBf16Patterns = false;
   KMLUT_HD static bool is_finite(Storage v) { return (v & 0x7C00u) != 0x7C00u; }
   KMLUT_HD static double to_double(Storage v) { return half_bits_to_float(v); }
-  KMLUT_HD static Storage from_double(double v) { return double_to_half_bits(v); }
+  KMLUT_HD static Storage from_double(double v) {
+    return float_to_half_bits(static_cast<float>(v));
+  }
   KMLUT_HD static Storage divide(Storage a, Storage b) {
     return float_to_half_bits(half_bits_to_float(a) / half_bits_to_float(b));
   }
@@ -76,7 +82,7 @@ struct FloatFormat<DType::BF16> {
   KMLUT_HD static bool is_finite(Storage v) { return (v & 0x7F80u) != 0x7F80u; }
   KMLUT_HD static double to_double(Storage v) { return bf16_bits_to_float(v); }
   KMLUT_HD static Storage from_double(double v) {
-    return float_to_bf16_bits(double_to_float_round_to_odd(v));
+    return float_to_bf16_bits(static_cast<float>(v));
   }
   KMLUT_HD static Storage divide(Storage a, Storage b) {
     return float_to_bf16_bits(bf16_bits_to_float(a) / bf16_bits_to_float(b));

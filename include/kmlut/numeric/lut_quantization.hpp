@@ -1,14 +1,19 @@
-// LUT quantization (lut_qspec; DESIGN §3.4 step 7, research §3.7): the entries of one LUT become
-// int8 or uint8 codes with one float32 scale and one zero point per LUT, and are read back as
-// (q − zero_point) · scale in float32. Shared by the backends; `kmlut decode` dequantizes with the
-// same formula.
+// LUT quantization (lut_qspec; docs/lut-quantization-and-sensitivities.md): the entries of one LUT
+// become int8 or uint8 codes with one scale and one zero point per LUT, with coreai_opt 0.3.0's
+// arithmetic (torchao's choose_qparams_affine_with_min_max on the LUT in the weight's dtype D, then
+// its fake quantizer in float32):
 //
-//   symmetric:  scale = max|x| / 127.5; zero point 0 (int8) or 128 (uint8)
-//   asymmetric: scale = (max(x, 0) − min(x, 0)) / 255; zero point = q_min − round(min(x, 0) /
-//   scale) q = clamp(round_half_even(x / scale) + zero_point, q_min, q_max)
+//   low = min(x, 0), high = max(x, 0)                                       (exact in D)
+//   symmetric:  scale = D(max(−low, high) / 127.5); zero point 0 (int8) or 128 (uint8)
+//   asymmetric: scale = D(D(high − low) / 255);
+//               zero point = clamp(q_min − round_half_even(D(low / scale)), q_min, q_max)
+//   scale = max(scale, 2^−23)              (float32 epsilon: a LUT of zeros keeps a usable scale)
+//   code  = clamp(round_half_even(x / scale) + zero point, q_min, q_max)       in float32
+//   value = D((code − zero point) · scale)                                      in float32
 //
-// A LUT whose range is 0 gets scale 1. Every code lies within scale / 2 of its entry, except that
-// symmetric quantization clamps +max|x| (127.5 steps) to 127 steps: also within scale / 2.
+// D(·) rounds a float32 result into D, as torch's 16-bit arithmetic does (float math, one rounding
+// to the format); for F32 it is the identity. The scale is therefore a value of D, and is stored
+// in D: Core ML's constexpr_blockwise_shift_scale takes its scale in the output's dtype.
 #pragma once
 
 #include <cmath>
@@ -19,14 +24,19 @@
 namespace kmlut::numeric {
 
 struct LutQuantization {
-  float scale = 1.0f;
+  float scale = 1.0f;  // a value of the weight's dtype
   int zero_point = 0;
   int q_min = -128;
   int q_max = 127;
 };
 
-KMLUT_HD inline LutQuantization lut_quantization(const float* entries, std::size_t count,
-                                                 bool is_signed, bool symmetric) {
+// float32's epsilon, torchao's lower bound on a scale.
+constexpr float kLutScaleFloor = 1.1920928955078125e-7f;
+
+// `to_dtype(float) -> float` rounds a float32 result into the weight's dtype.
+template <class RoundToDType>
+KMLUT_HD LutQuantization lut_quantization(const float* entries, std::size_t count, bool is_signed,
+                                          bool symmetric, RoundToDType to_dtype) {
   LutQuantization q;
   q.q_min = is_signed ? -128 : 0;
   q.q_max = is_signed ? 127 : 255;
@@ -38,13 +48,14 @@ KMLUT_HD inline LutQuantization lut_quantization(const float* entries, std::size
   }
   if (symmetric) {
     const float max_abs = -low > high ? -low : high;
-    q.scale = max_abs > 0.0f ? max_abs / 127.5f : 1.0f;
-    q.zero_point = is_signed ? 0 : 128;
+    const float scale = to_dtype(max_abs / 127.5f);
+    q.scale = scale > kLutScaleFloor ? scale : kLutScaleFloor;
+    q.zero_point = (q.q_min + q.q_max + 1) / 2;  // 0 for int8, 128 for uint8
     return q;
   }
-  const float range = high - low;
-  q.scale = range > 0.0f ? range / 255.0f : 1.0f;
-  const int zero_point = q.q_min - static_cast<int>(rintf(low / q.scale));
+  const float scale = to_dtype(to_dtype(high - low) / 255.0f);
+  q.scale = scale > kLutScaleFloor ? scale : kLutScaleFloor;
+  const int zero_point = q.q_min - static_cast<int>(rintf(to_dtype(low / q.scale)));
   q.zero_point = zero_point < q.q_min ? q.q_min : (zero_point > q.q_max ? q.q_max : zero_point);
   return q;
 }
@@ -58,7 +69,9 @@ KMLUT_HD inline int quantize_lut_entry(float entry, const LutQuantization& q) {
   return static_cast<int>(code);
 }
 
-// The value a code stands for, in float32 (q − zero_point is exact in float32).
+// The value a code stands for, in float32, before the rounding into the weight's dtype (code −
+// zero point is an integer of at most 9 bits and the scale a value of D: the product is exact in
+// float32 for the 16-bit formats, so that rounding is the only one).
 KMLUT_HD inline float dequantize_lut_entry(int code, const LutQuantization& q) {
   return static_cast<float>(code - q.zero_point) * q.scale;
 }

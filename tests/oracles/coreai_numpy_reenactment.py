@@ -1,8 +1,10 @@
-"""coreai_opt's scalar palettization of one tensor, re-enacted with numpy and the weighted kmeans1d
-that coremltools bundles (the solver coreai_opt calls): the reference for
-tests/unit/test_scalar_parity.cpp.
+"""A numpy re-enactment of coreai_opt's scalar palettization of one tensor, with the weighted
+kmeans1d that coremltools bundles (the algorithm coreai_opt vendors): the fast, torch-free
+reference for tests/unit/test_scalar_parity.cpp, which probes many small edge cases (duplicates,
+two values, nearly constant data) at the level of LUTs and indices. The real coreai_opt 0.3.0 is
+the oracle of tests/cli/test_coreai_parity.py; this file follows it.
 
-usage: coreai_palettize_oracle.py INPUT.json OUTPUT.json
+usage: coreai_numpy_reenactment.py INPUT.json OUTPUT.json
 
 INPUT:  {"cases": [{"weight": "w.npy", "n_bits": int, "axis": null|0|1, "group_size": int|null,
                     "fast": bool, "precision": int, "per_channel_scale": bool,
@@ -80,7 +82,9 @@ def cluster_block(block, n_bits, fast, precision, kmeans1d, sensitivity=None):
                                              weights=None if s is None else s.tolist())
         labels = np.asarray(labels)
     lut = list(centroids) + [centroids[-1]] * (2 ** n_bits - len(centroids))
-    return np.asarray(lut, dtype=np.float64).astype(block.dtype), labels.reshape(block.shape)
+    # torch stores a float64 centroid in a 16-bit dtype through float32 (two roundings).
+    lut = np.asarray(lut, dtype=np.float64).astype(np.float32).astype(block.dtype)
+    return lut, labels.reshape(block.shape)
 
 
 def palettize(case, kmeans1d):
