@@ -43,7 +43,7 @@ typedef enum kmlut_part {
   KMLUT_PART_PACKED_INDICES = 1, /* N.indices: U8 [bytes], LSB-first bitstream */
   KMLUT_PART_INDICES = 2,        /* the same indices unpacked, one U8 each */
   KMLUT_PART_SCALE = 3,          /* N.scale, with enable_per_channel_scale */
-  KMLUT_PART_LUT_SCALE = 4,      /* N.lut_scale, F32 [num_luts], with lut_qspec */
+  KMLUT_PART_LUT_SCALE = 4,      /* N.lut_scale, the weight's dtype [num_luts], with lut_qspec */
   KMLUT_PART_LUT_ZERO_POINT = 5  /* N.lut_zero_point, [num_luts], with lut_qspec */
 } kmlut_part;
 
