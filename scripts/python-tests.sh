@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The Python package's tests (.ci/run, through scripts/test.sh): `pip install .` into a fresh venv
 # (build/python-venv), then pytest on tests/python against the CLI of build/${KMLUT_PRESET:-default}.
-# torch and coreai_opt (the parity oracles) come from .venv-oracle (scripts/oracle-venv.sh) through
-# a .pth file, so that the package is installed alone but tested against the real coreai_opt.
+# torch and coreai_opt (the parity oracles) come from .venv-oracle (scripts/oracle-venv.sh, which
+# scripts/test.sh runs first) through a .pth file, so that the package is installed alone but
+# tested against the real coreai_opt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${KMLUT_PRESET:-default}
 cli=build/$preset/host/cli/kmlut
 [[ -x $cli ]] || { echo "python-tests: build the $preset preset first ($cli)" >&2; exit 1; }
-[[ -x scripts/oracle-venv.sh ]] && scripts/oracle-venv.sh
 
 venv=build/python-venv
 rm -rf "$venv"
