@@ -23,3 +23,12 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/kmlutConfigVersion.
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/kmlutConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/kmlutConfigVersion.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kmlut)
+
+# kmlut.pc for pkg-config users (C and C++), relocatable: its prefix is found from its own place.
+file(RELATIVE_PATH KMLUT_PC_PREFIX_FROM_PCFILEDIR "/root/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/root")
+set(KMLUT_PC_CUDA_LIBS "")
+if(KMLUT_HAVE_CUDA)
+  set(KMLUT_PC_CUDA_LIBS "-L${CUDAToolkit_LIBRARY_DIR} -lcudart_static -ldl -lrt")
+endif()
+configure_file(cmake/kmlut.pc.in ${CMAKE_CURRENT_BINARY_DIR}/kmlut.pc @ONLY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/kmlut.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

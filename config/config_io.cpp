@@ -171,6 +171,11 @@ KMeansPalettizerConfig config_from_yaml(std::string_view text, const std::string
   return detail::config_from_tree(detail::yaml_to_tree(text, source), source);
 }
 
+PalettizationSpec spec_from_json(std::string_view text, const std::string& source) {
+  check_size(text.size(), source);
+  return detail::spec_from_document(parse_json(text, source), source);
+}
+
 KMeansPalettizerConfig load_config(const std::filesystem::path& path) {
   const bool yaml = is_yaml_path(path);
   const std::string text = read_file(path);

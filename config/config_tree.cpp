@@ -442,6 +442,16 @@ KMeansPalettizerConfig config_from_tree(const Tree& document, const std::string&
   }
 }
 
+PalettizationSpec spec_from_document(const Tree& value, const std::string& source) {
+  try {
+    PalettizationSpec spec = spec_from_tree(value, std::string("palettization_spec"));
+    spec.validate("palettization_spec");
+    return spec;
+  } catch (const ConfigError& error) {
+    throw ConfigError(source + ": " + error.what());
+  }
+}
+
 Tree spec_to_tree(const PalettizationSpec& spec) {
   return Tree{{"n_bits", spec.n_bits},
               {"granularity", granularity_to_tree(spec.granularity)},

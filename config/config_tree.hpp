@@ -20,6 +20,10 @@ KMeansPalettizerConfig config_from_tree(const Tree& document, const std::string&
 // The whole document, {"kmeans_palettization_config": {...}}.
 Tree config_to_tree(const KMeansPalettizerConfig& config);
 
+// One spec in the schema's own field names, validated; errors are rooted at "palettization_spec".
+// Throws ConfigError("<source>: palettization_spec.<field>: <problem>").
+PalettizationSpec spec_from_document(const Tree& spec, const std::string& source);
+
 // One spec in the schema's own field names (used by `kmlut plan --json`).
 Tree spec_to_tree(const PalettizationSpec& spec);
 

@@ -14,6 +14,9 @@ cmake --preset default >/dev/null
 cmake --build --preset default -j "$jobs"
 ctest --preset default -j "$jobs"
 
+echo "== the Python package: pip install . into a fresh venv, pytest" >&2
+scripts/python-tests.sh
+
 echo "== build and test under AddressSanitizer + UndefinedBehaviorSanitizer" >&2
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"

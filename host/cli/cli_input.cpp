@@ -1,7 +1,6 @@
 #include "host/cli/cli_input.hpp"
 
 #include "host/cli/option_checks.hpp"
-#include "kmlut/config_io.hpp"
 
 namespace kmlut::cli {
 
@@ -15,27 +14,11 @@ void add_config_options(CLI::App& command, ConfigOptions& options) {
                      "model description from a compiler (docs/manifest.md)");
 }
 
-KMeansPalettizerConfig load_config_option(const ConfigOptions& options) {
-  if (!options.config_path.empty())
-    return load_config(options.config_path);
-  if (!options.preset.empty())
-    return KMeansPalettizerConfig::preset(options.preset);
-  return KMeansPalettizerConfig{};
-}
-
-std::vector<TensorInfo> tensor_infos(const Checkpoint& checkpoint) {
-  std::vector<TensorInfo> infos;
-  infos.reserve(checkpoint.tensors().size());
-  for (const Checkpoint::TensorRef& ref : checkpoint.tensors())
-    infos.push_back(*ref.info);
-  return infos;
-}
-
-ModelDescription load_model_description(const ConfigOptions& options,
-                                        const std::vector<TensorInfo>& tensors) {
-  if (options.manifest_path.empty())
-    return infer_model_description(tensors);
-  return load_manifest(options.manifest_path, tensors);
+embed::ConfigSource config_source(const ConfigOptions& options) {
+  embed::ConfigSource source;
+  source.path = options.config_path;
+  source.preset = options.preset;
+  return source;
 }
 
 }  // namespace kmlut::cli

@@ -1,13 +1,11 @@
-// What several subcommands share: loading the config (--config / --preset) and the model
-// description (--manifest or inference) for a checkpoint.
+// What several subcommands share: the config options (--config / --preset / --manifest), read by
+// the embedding layer (host/embed/) as the Python module and the C ABI use it.
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <string>
 
-#include "kmlut/checkpoint.hpp"
-#include "kmlut/config.hpp"
-#include "kmlut/model.hpp"
+#include "host/embed/checkpoint_job.hpp"
 
 namespace kmlut::cli {
 
@@ -20,15 +18,8 @@ struct ConfigOptions {
 // Registers --config, --preset and --manifest on a subcommand.
 void add_config_options(CLI::App& command, ConfigOptions& options);
 
-// --config FILE or --preset NAME (CLI11 refuses both); neither gives coreai_opt's default config.
-// Throws ConfigError.
-KMeansPalettizerConfig load_config_option(const ConfigOptions& options);
-
-// All tensor infos of a checkpoint, in its order.
-std::vector<TensorInfo> tensor_infos(const Checkpoint& checkpoint);
-
-// From --manifest when given, else inferred from the checkpoint. Throws InputError.
-ModelDescription load_model_description(const ConfigOptions& options,
-                                        const std::vector<TensorInfo>& tensors);
+// --config FILE or --preset NAME (CLI11 makes them exclusive); neither gives coreai_opt's default
+// config.
+embed::ConfigSource config_source(const ConfigOptions& options);
 
 }  // namespace kmlut::cli

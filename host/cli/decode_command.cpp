@@ -4,7 +4,7 @@
 #include <string>
 
 #include "host/cli/commands.hpp"
-#include "host/cli/output_target.hpp"
+#include "host/pipeline/output_policy.hpp"
 #include "host/report/text_table.hpp"
 #include "kmlut/checkpoint.hpp"
 #include "kmlut/decode.hpp"

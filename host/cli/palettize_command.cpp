@@ -2,15 +2,12 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
-#include <optional>
 
 #include "host/cli/cli_input.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/option_checks.hpp"
-#include "host/cli/output_target.hpp"
 #include "host/cli/progress_reporter.hpp"
 #include "host/report/html_report.hpp"
-#include "host/report/machine_info.hpp"
 #include "host/report/palettize_report.hpp"
 #include "host/report/text_table.hpp"
 #include "kmlut/atomic_file.hpp"
@@ -42,11 +39,6 @@ std::string format_seconds(double seconds) {
   return text;
 }
 
-std::string device_description(const std::string& backend, int threads) {
-  return backend + ": " + reporting::cpu_model() + ", " +
-         std::to_string(reporting::resolved_threads(threads)) + " threads";
-}
-
 std::string config_description(const ConfigOptions& config) {
   if (!config.preset.empty())
     return "preset " + config.preset;
@@ -68,36 +60,29 @@ void write_reports(const PalettizeOptions& options, const PipelineReport& report
 }
 
 void run_palettize(const PalettizeOptions& options) {
-  const KMeansPalettizerConfig config = load_config_option(options.config);
-  PipelineOptions pipeline;
-  pipeline.strict = options.strict;
-  pipeline.seed = options.seed;
-  pipeline.memory_budget = options.memory_budget;
-  const Checkpoint checkpoint = Checkpoint::open(options.input);
-  check_output_target(options.input, checkpoint, options.output, options.force);
-  std::optional<Checkpoint> sensitivities;
-  if (!options.sensitivities.empty()) {
-    sensitivities.emplace(Checkpoint::open(options.sensitivities));
-    pipeline.sensitivities = &*sensitivities;
-  }
-  const std::vector<TensorInfo> tensors = tensor_infos(checkpoint);
-  const Plan plan = resolve_plan(config, load_model_description(options.config, tensors), tensors);
-  const BackendChoice choice = choose_backend(options.backend, options.threads);
-  Backend& backend = *choice.backend;
-  const std::string device = device_description(backend.name(), options.threads);
+  embed::CheckpointJobOptions job;
+  job.config = config_source(options.config);
+  job.manifest = options.config.manifest_path;
+  job.backend = options.backend;
+  job.threads = options.threads;
+  job.pipeline.strict = options.strict;
+  job.pipeline.seed = options.seed;
+  job.pipeline.memory_budget = options.memory_budget;
+  job.sensitivities = options.sensitivities;
+  job.force = options.force;
   ProgressReporter progress(options.quiet);
-  const std::string why = choice.reason.empty() ? "" : " (" + choice.reason + ")";
-  progress.log("backend " + device + why + "; " + std::to_string(plan.palettized_count()) + " of " +
-               std::to_string(plan.jobs.size()) + " tensors selected");
-  PipelineReport report;
-  write_output_target(options.input, checkpoint, options.output, options.force,
-                      [&](const std::filesystem::path& target) {
-                        report = palettize_checkpoint(
-                            checkpoint, plan, target, backend, pipeline,
-                            [&progress](const PipelineProgress& p) { progress.update(p); });
-                      });
+  job.on_start = [&progress](const Plan& plan, const std::string& device,
+                             const std::string& reason) {
+    const std::string why = reason.empty() ? "" : " (" + reason + ")";
+    progress.log("backend " + device + why + "; " + std::to_string(plan.palettized_count()) +
+                 " of " + std::to_string(plan.jobs.size()) + " tensors selected");
+  };
+  const embed::CheckpointJobResult result = embed::palettize_checkpoint_job(
+      options.input, options.output, job,
+      [&progress](const PipelineProgress& p) { progress.update(p); });
+  const PipelineReport& report = result.report;
   progress.finish();
-  write_reports(options, report, device);
+  write_reports(options, report, result.device);
   progress.log(std::to_string(report.count(TensorStatus::Palettized)) + " palettized, " +
                std::to_string(report.count(TensorStatus::Skipped)) + " skipped, " +
                std::to_string(report.count(TensorStatus::Copied)) + " copied; " +

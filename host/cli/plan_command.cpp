@@ -1,11 +1,10 @@
 // `kmlut plan`: the resolved job list of a checkpoint, without reading tensor data.
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "host/cli/cli_input.hpp"
 #include "host/cli/commands.hpp"
-#include "host/report/spec_json.hpp"
+#include "host/report/plan_json.hpp"
 #include "host/report/text_table.hpp"
 #include "kmlut/plan.hpp"
 
@@ -36,24 +35,6 @@ std::string spec_summary(const PalettizationSpec& spec) {
   return text;
 }
 
-nlohmann::ordered_json job_to_json(const Job& job) {
-  nlohmann::ordered_json entry;
-  entry["tensor"] = job.tensor;
-  entry["shape"] = job.shape;
-  entry["dtype"] = std::string(dtype_name(job.dtype));
-  entry["module"] = job.module;
-  entry["module_type"] = job.module_type;
-  entry["op"] = job.op.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(job.op);
-  entry["op_type"] =
-      job.op_type.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(job.op_type);
-  entry["state"] = job.state;
-  entry["spec"] = reporting::spec_json(job.spec);
-  entry["enable_fast_kmeans_mode"] = job.enable_fast_kmeans_mode;
-  entry["rounding_precision"] = job.rounding_precision;
-  entry["decided_by"] = job.decided_by;
-  return entry;
-}
-
 void print_table(const Plan& plan, std::ostream& out) {
   reporting::TextTable table({"tensor", "dtype", "shape", "op", "spec", "decided by"});
   for (const Job& job : plan.jobs) {
@@ -66,23 +47,15 @@ void print_table(const Plan& plan, std::ostream& out) {
 }
 
 void run_plan(const PlanOptions& options) {
-  const KMeansPalettizerConfig config = load_config_option(options.config);
-  const Checkpoint checkpoint = Checkpoint::open(options.input);
-  const std::vector<TensorInfo> tensors = tensor_infos(checkpoint);
-  const ModelDescription model = load_model_description(options.config, tensors);
-  const Plan plan = resolve_plan(config, model, tensors);
+  const embed::ResolvedPlan resolved = embed::plan_checkpoint(
+      options.input, config_source(options.config), options.config.manifest_path);
   if (!options.json) {
-    print_table(plan, std::cout);
-    for (const std::string& note : config.ignored_keys)
+    print_table(resolved.plan, std::cout);
+    for (const std::string& note : resolved.ignored_keys)
       std::cout << "ignored " << note << '\n';
     return;
   }
-  nlohmann::ordered_json document;
-  document["jobs"] = nlohmann::ordered_json::array();
-  for (const Job& job : plan.jobs)
-    document["jobs"].push_back(job_to_json(job));
-  document["ignored_keys"] = config.ignored_keys;
-  std::cout << document.dump(2) << '\n';
+  std::cout << reporting::plan_to_json(resolved.plan, resolved.ignored_keys).dump(2) << '\n';
 }
 
 }  // namespace

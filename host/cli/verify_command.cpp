@@ -3,19 +3,16 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "host/cli/commands.hpp"
-#include "host/report/json_number.hpp"
 #include "host/report/text_table.hpp"
+#include "host/report/verify_document.hpp"
 #include "kmlut/checkpoint.hpp"
 #include "kmlut/verify.hpp"
 
 namespace kmlut::cli {
 namespace {
-
-using Json = nlohmann::ordered_json;
 
 struct VerifyOptions {
   std::string original;
@@ -31,42 +28,8 @@ std::string format_number(const char* format, double value) {
   return text;
 }
 
-std::string status(const TensorVerification& tensor) {
-  return tensor.palettized ? "palettized" : "copied";
-}
-
-Json stats_json(const ErrorStats& stats) {
-  return {{"rel_error", reporting::finite_or_null<Json>(stats.rel_error())},
-          {"snr_db", reporting::finite_or_null<Json>(stats.snr_db())},
-          {"max_abs_error", reporting::finite_or_null<Json>(stats.max_abs_error)},
-          {"sse", reporting::finite_or_null<Json>(stats.sse)},
-          {"numel", stats.numel}};
-}
-
-Json tensor_json(const TensorVerification& tensor) {
-  Json entry{{"name", tensor.name},
-             {"shape", tensor.shape},
-             {"dtype", std::string(dtype_name(tensor.dtype))},
-             {"status", status(tensor)},
-             {"identical", tensor.identical}};
-  const Json stats = tensor.values_compared ? stats_json(tensor.error) : Json();
-  for (const char* key : {"rel_error", "snr_db", "max_abs_error", "sse"}) {
-    entry[key] = tensor.values_compared ? stats[key] : Json();
-  }
-  return entry;
-}
-
 void print_json(const VerifyReport& report, std::ostream& out) {
-  Json document;
-  document["tensors"] = Json::array();
-  for (const TensorVerification& tensor : report.tensors)
-    document["tensors"].push_back(tensor_json(tensor));
-  document["summary"] = {{"tensors", report.tensors.size()},
-                         {"palettized", report.palettized_count},
-                         {"copied", report.tensors.size() - report.palettized_count},
-                         {"total", stats_json(report.total)},
-                         {"palettized_total", stats_json(report.palettized_total)}};
-  out << document.dump(2) << '\n';
+  out << reporting::verify_document(report).dump(2) << '\n';
 }
 
 std::vector<std::string> metric_cells(const ErrorStats& stats) {
@@ -77,7 +40,7 @@ std::vector<std::string> metric_cells(const ErrorStats& stats) {
 void print_table(const VerifyReport& report, std::ostream& out) {
   reporting::TextTable table({"tensor", "status", "rel. error", "SNR dB", "max abs error"});
   for (const TensorVerification& tensor : report.tensors) {
-    std::vector<std::string> row{tensor.name, status(tensor)};
+    std::vector<std::string> row{tensor.name, reporting::verification_status(tensor)};
     if (tensor.values_compared) {
       for (std::string& cell : metric_cells(tensor.error))
         row.push_back(std::move(cell));

@@ -21,4 +21,9 @@ unsigned resolved_threads(int threads) {
                      : std::max(1u, std::thread::hardware_concurrency());
 }
 
+std::string device_description(const std::string& backend, int threads) {
+  return backend + ": " + cpu_model() + ", " + std::to_string(resolved_threads(threads)) +
+         " threads";
+}
+
 }  // namespace kmlut::reporting

@@ -11,4 +11,7 @@ std::string cpu_model();
 // The thread count a `--threads` value means: itself, or every core for 0.
 unsigned resolved_threads(int threads);
 
+// What a report's "device" says: "<backend>: <cpu model>, <n> threads".
+std::string device_description(const std::string& backend, int threads);
+
 }  // namespace kmlut::reporting

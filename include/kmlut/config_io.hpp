@@ -17,6 +17,10 @@ KMeansPalettizerConfig config_from_json(std::string_view text,
 KMeansPalettizerConfig config_from_yaml(std::string_view text,
                                         const std::string& source = "<yaml>");
 
+// One PalettizationSpec as JSON in the schema's own field names ({"n_bits": 4, "granularity":
+// {...}, ...}; absent fields take their defaults), validated. Throws ConfigError.
+PalettizationSpec spec_from_json(std::string_view text, const std::string& source = "<json>");
+
 // Reads a .json, .yaml or .yml file (chosen by extension). Throws ConfigError.
 KMeansPalettizerConfig load_config(const std::filesystem::path& path);
 

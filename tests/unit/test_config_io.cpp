@@ -303,6 +303,22 @@ TEST(ConfigIoDocument, EmptyActivationSpecsFromCoreaiOptDumpsAreAccepted) {
             "weight-only, expected null, {} or only null entries, got an object");
 }
 
+TEST(ConfigIoSpec, OneSpecLoadsWithItsDefaultsAndErrorsNameTheSource) {
+  PalettizationSpec expected;
+  expected.n_bits = 3;
+  expected.granularity = Granularity::per_grouped_channel(1, 8);
+  EXPECT_EQ(spec_from_json(R"({"n_bits": 3, "granularity": {"type": "per_grouped_channel",
+      "axis": 1, "group_size": 8}})"),
+            expected);
+  EXPECT_EQ(spec_from_json("{}"), default_weight_palettization_spec());
+  try {
+    spec_from_json(R"({"n_bits": 5})", "spec");
+    FAIL() << "n_bits 5 was accepted";
+  } catch (const ConfigError& error) {
+    EXPECT_THAT(error.what(), StartsWith("spec: palettization_spec.n_bits: 5 is not one of"));
+  }
+}
+
 // --- absent vs null --------------------------------------------------------------------------
 
 TEST(ConfigIoDefaults, GlobalConfigAbsentIsTheDefaultEvenBesideOtherKeys) {

@@ -1,8 +1,11 @@
-#include "host/cli/output_policy.hpp"
+#include "host/pipeline/output_policy.hpp"
+
+#include <system_error>
 
 #include "kmlut/error.hpp"
+#include "kmlut/model_directory.hpp"
 
-namespace kmlut::cli {
+namespace kmlut {
 namespace {
 
 namespace fs = std::filesystem;
@@ -10,6 +13,11 @@ namespace fs = std::filesystem;
 bool same_file(const fs::path& a, const fs::path& b) {
   std::error_code error;
   return fs::exists(b, error) && fs::equivalent(a, b, error);
+}
+
+bool is_model_directory(const fs::path& input) {
+  std::error_code error;
+  return fs::is_directory(input, error);
 }
 
 void refuse_existing(const fs::path& path, bool force) {
@@ -45,4 +53,25 @@ void check_output(const Checkpoint& input, const fs::path& output, bool force) {
   }
 }
 
-}  // namespace kmlut::cli
+void check_output_target(const fs::path& input, const Checkpoint& checkpoint,
+                         const fs::path& output, bool force) {
+  if (!is_model_directory(input)) {
+    check_output(checkpoint, output, force);
+    return;
+  }
+  std::error_code error;
+  if (!force && fs::exists(fs::symlink_status(output, error)))
+    throw ConfigError(output.string() + ": already exists (use --force to replace it)");
+}
+
+void write_output_target(const fs::path& input, const Checkpoint& checkpoint,
+                         const fs::path& output, bool force,
+                         const std::function<void(const fs::path& target)>& write) {
+  if (is_model_directory(input)) {
+    write_model_directory(checkpoint, output, force, write);
+  } else {
+    write(output);
+  }
+}
+
+}  // namespace kmlut
