@@ -14,16 +14,10 @@ import shutil
 import struct
 import subprocess
 import sys
+from checks import FAILURES, check
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DOCS = os.path.join(HERE, "..", "..", "docs", "benchmarks.md")
-FAILURES = []
-
-
-def check(condition, what):
-    if not condition:
-        FAILURES.append(what)
-        print("FAIL:", what)
 
 
 def run(*args):

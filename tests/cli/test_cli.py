@@ -10,16 +10,10 @@ import shutil
 import struct
 import subprocess
 import sys
+from checks import FAILURES, check
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GENERATOR = os.path.join(HERE, "..", "data", "make_checkpoint.py")
-FAILURES = []
-
-
-def check(condition, what):
-    if not condition:
-        FAILURES.append(what)
-        print("FAIL:", what)
 
 
 def run(*args):

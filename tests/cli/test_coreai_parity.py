@@ -30,8 +30,8 @@ from safetensors.torch import load_file, save_file  # noqa: E402
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import coreai_opt_oracle  # noqa: E402
 from coreai_sensitivities_to_safetensors import convert as convert_sensitivities  # noqa: E402
+from checks import FAILURES, check  # noqa: E402
 
-FAILURES = []
 ROWS = []
 
 GROUP16 = "{type: per_grouped_channel, group_size: 16}"
@@ -129,13 +129,6 @@ for dtype in ("F32", "F16", "BF16"):
 CASES += [("vector_cd2", "llm", "F32", False), ("vector_cd2", "llm", "F16", False)]
 
 TORCH_DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
-
-
-def check(condition, what):
-    if not condition:
-        FAILURES.append(what)
-        print("FAIL:", what)
-    return condition
 
 
 def llm_like_checkpoint(seed=0):

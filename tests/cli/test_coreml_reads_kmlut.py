@@ -40,8 +40,8 @@ from coremltools.converters.mil.mil.ops.defs.iOS18.compression import (  # noqa:
     constexpr_blockwise_shift_scale, constexpr_lut_to_dense)
 from coremltools.optimize._utils import (  # noqa: E402
     pack_elements_into_bits, restore_elements_from_packed_bits)
+from checks import FAILURES, check  # noqa: E402
 
-FAILURES = []
 GROUP = "{type: per_grouped_channel, group_size: 8}"
 GROUP_AXIS1 = "{type: per_grouped_channel, axis: 1, group_size: 8}"
 # label -> the spec of every weight
@@ -55,13 +55,6 @@ SPECS = {
     "n4_vector": f"n_bits: 4, cluster_dim: 2, granularity: {GROUP}",
     "n3_vector_int8": "n_bits: 3, cluster_dim: 4, lut_qspec: {dtype: int8, qscheme: asymmetric}",
 }
-
-
-def check(condition, what):
-    if not condition:
-        FAILURES.append(what)
-        print("FAIL:", what)
-    return condition
 
 
 def run(*args):

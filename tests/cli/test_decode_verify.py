@@ -14,15 +14,9 @@ import subprocess
 import sys
 
 import numpy as np
+from checks import FAILURES, check
 
-FAILURES = []
 INDEX = "model.safetensors.index.json"
-
-
-def check(condition, what):
-    if not condition:
-        FAILURES.append(what)
-        print("FAIL:", what)
 
 
 def run(*args):

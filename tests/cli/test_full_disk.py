@@ -14,14 +14,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cannot_run import cannot_run, required  # noqa: E402
 from safetensors_numpy import write_fp16_checkpoint  # noqa: E402
-
-FAILURES = []
-
-
-def check(condition, what):
-    if not condition:
-        FAILURES.append(what)
-        print("FAIL:", what)
+from checks import FAILURES, check  # noqa: E402
 
 
 def mount_small_tmpfs(path):

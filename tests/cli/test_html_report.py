@@ -23,10 +23,10 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import browser  # noqa: E402
 from cannot_run import cannot_run  # noqa: E402
+from checks import FAILURES, check  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAKE_CHECKPOINT = os.path.join(HERE, "..", "data", "make_checkpoint.py")
-FAILURES = []
 
 # Most weights palettized; the fusion block and the conv stem asked for groups that do not divide
 # their rows, so they are skipped with a reason.
@@ -40,12 +40,6 @@ kmeans_palettization_config:
 """
 
 GROUP_COLOURS = {"attention": (0x3B, 0x7D, 0xD8), "MLP": (0xE0, 0x8A, 0x2C)}
-
-
-def check(condition, what):
-    if not condition:
-        FAILURES.append(what)
-        print("FAIL:", what)
 
 
 def run(*args):

@@ -15,10 +15,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from safetensors_numpy import read_safetensors  # noqa: E402
+from checks import FAILURES, check  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAKE_CHECKPOINT = os.path.join(HERE, "..", "data", "make_checkpoint.py")
-FAILURES = []
 BITS = {"F64": 64, "F32": 32, "F16": 16, "BF16": 16, "I64": 64, "I32": 32, "U8": 8, "I8": 8}
 
 CONFIG = r"""
@@ -41,12 +41,6 @@ kmeans_palettization_config:
     'vision\..*':
       op_state_spec: {weight: {n_bits: 4, granularity: {type: per_grouped_channel, group_size: 48}}}
 """
-
-
-def check(condition, what):
-    if not condition:
-        FAILURES.append(what)
-        print("FAIL:", what)
 
 
 def run(*args):

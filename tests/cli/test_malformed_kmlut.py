@@ -17,15 +17,9 @@ import subprocess
 import sys
 
 import numpy as np
+from checks import FAILURES, check
 
-FAILURES = []
 NAME = "fc.weight"
-
-
-def check(condition, what):
-    if not condition:
-        FAILURES.append(what)
-        print("FAIL:", what)
 
 
 def limit_address_space():

@@ -21,16 +21,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from cannot_run import cannot_run  # noqa: E402
+from checks import FAILURES, check  # noqa: E402
 
 MAKE_CHECKPOINT = os.path.join(HERE, "..", "data", "make_checkpoint.py")
 STAGING_PREFIX = ".kmlut-staging-"
-FAILURES = []
-
-
-def check(condition, what):
-    if not condition:
-        FAILURES.append(what)
-        print("FAIL:", what)
 
 
 def run(*args):

@@ -19,16 +19,10 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from safetensors_numpy import (NUMPY, as_float64, read_safetensors, round_to,  # noqa: E402
                                write_fp16_checkpoint)
+from checks import FAILURES, check  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GENERATOR = os.path.join(HERE, "..", "data", "make_checkpoint.py")
-FAILURES = []
-
-
-def check(condition, what):
-    if not condition:
-        FAILURES.append(what)
-        print("FAIL:", what)
 
 
 def run(*args, timeout=300):

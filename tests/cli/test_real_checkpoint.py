@@ -15,8 +15,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cannot_run import cannot_run  # noqa: E402
+from checks import FAILURES, check  # noqa: E402
 
-FAILURES = []
 
 # all-MiniLM-L6-v2 holds linear layers (384x384, 1536x384, 384x1536), embeddings and norms.
 MIXED_CONFIG = r"""
@@ -40,12 +40,6 @@ kmeans_palettization_config:
 # Upper bounds on any palettized tensor's relative error ‖W − Ŵ‖/‖W‖ (measured worst: w8 0.0095,
 # w6 0.031, w4 and mixed 0.128), with room to spare.
 BOUNDS = {"w8": 0.02, "w6": 0.05, "w4": 0.2, "mixed": 0.2}
-
-
-def check(condition, what):
-    if not condition:
-        FAILURES.append(what)
-        print("FAIL:", what)
 
 
 def run(*args):

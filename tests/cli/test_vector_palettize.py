@@ -18,10 +18,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from safetensors_numpy import as_float64, read_safetensors, round_to  # noqa: E402
+from checks import FAILURES, check  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GENERATOR = os.path.join(HERE, "..", "data", "make_checkpoint.py")
-FAILURES = []
 
 CONFIG = r"""
 kmeans_palettization_config:
@@ -42,12 +42,6 @@ kmeans_palettization_config:
     'encoder\.layer\.1\..*':
       op_state_spec: {weight: {n_bits: 4, lut_qspec: {dtype: int8, qscheme: symmetric}}}
 """
-
-
-def check(condition, what):
-    if not condition:
-        FAILURES.append(what)
-        print("FAIL:", what)
 
 
 def run(*args, timeout=300):
