@@ -130,10 +130,13 @@ class Resolver {
         return result;
       }
     }
+    std::string first_source;  // where the first consuming op looked, for the message below
     for (const OpDescription& op : module.ops) {
       if (!consumes(op, state))
         continue;
       auto [specs, op_source] = op_state_specs(config, op);
+      if (&op == result.op)
+        first_source = op_source;
       StateMatch match = match_state(*specs, state);
       if (!match.found)
         continue;
@@ -144,9 +147,10 @@ class Resolver {
       return result;
     }
     result.decided_by =
-        decision.source + (result.op == nullptr
-                               ? " > no op consumes it and module_state_spec has no entry for it"
-                               : " > op_state_spec has no entry for " + json_quote(state));
+        decision.source +
+        (result.op == nullptr
+             ? " > no op consumes it and module_state_spec has no entry for it"
+             : " > " + first_source + "op_state_spec has no entry for " + json_quote(state));
     return result;
   }
 
