@@ -198,10 +198,13 @@ def test_killed_run_leaves_the_directory_as_it_was(work):
                                         "--quiet", "--threads", "1"])
             time.sleep(delay)
             process.send_signal(signal.SIGKILL)
-            finished = process.wait() == 0
-            if finished:  # the run won the race: its output must then be complete
+            process.wait()
+            # The kill may land after the commit (the run then has only its exit left, which is
+            # slow under a sanitizer): an output in place must then be complete.
+            finished = os.path.exists(output)
+            if finished:
                 code, _, err = run("verify", source, output)
-                check(code == 0, f"a finished run's output verifies ({code}: {err})")
+                check(code == 0, f"a committed run's output verifies ({code}: {err})")
 
             def others():
                 entries = listing(out_dir)
