@@ -1,22 +1,20 @@
-// The fp16 bit pattern -> rounded value table of fast mode, one thread per pattern.
+// Launches the fast-mode rounding table (kernels/bodies/rounding_table_body.hpp) and copies it
+// back for compute_rounding_table.
 #include <cstdint>
 #include <memory>
 
+#include "kernels/bodies/rounding_table_body.hpp"
 #include "kernels/cuda_api.hpp"
 #include "kernels/cuda_check.cuh"
+#include "kernels/grid/device_thread.cuh"
 #include "kernels/scalar_kernels.hpp"
-#include "kmlut/numeric/rounding.hpp"
 
 namespace kmlut::cuda {
 namespace {
 
-constexpr unsigned kThreads = 256;
-
-__global__ void rounding_table_kernel(float scale, float* table) {
-  const std::uint32_t bits = blockIdx.x * blockDim.x + threadIdx.x;
-  if (bits < numeric::kHalfPatterns) {
-    table[bits] = numeric::rounded_half_value(static_cast<std::uint16_t>(bits), scale);
-  }
+__global__ void __launch_bounds__(kRoundingTableThreads)
+    rounding_table_kernel(float scale, float* table) {
+  rounding_table_body(DeviceThread{}, scale, table);
 }
 
 struct DeviceFree {
@@ -26,8 +24,8 @@ struct DeviceFree {
 }  // namespace
 
 void launch_rounding_table(int precision, float* table, cudaStream_t stream) {
-  rounding_table_kernel<<<numeric::kHalfPatterns / kThreads, kThreads, 0, stream>>>(
-      numeric::decimal_scale(precision), table);
+  rounding_table_kernel<<<numeric::kHalfPatterns / kRoundingTableThreads, kRoundingTableThreads, 0,
+                          stream>>>(numeric::decimal_scale(precision), table);
   KMLUT_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -16,6 +16,12 @@ enum RequestStatus : std::uint32_t {
   kOutsideHalfRange = 2u  // fast mode, a value beyond ±65504: the CPU clusters every value
 };
 
+// The histogram phase's largest chunk: below 65,536, so 16-bit shared-memory counters cannot
+// overflow; a multiple of 8 elements.
+constexpr std::uint64_t kHistogramChunkElements = 65528;
+// 8-element groups per assignment-phase chunk (one thread block).
+constexpr std::uint64_t kPackChunkGroups = 2048;
+
 // One request: its tensor in device memory, how its elements fall into blocks, its outputs.
 // Block b holds the elements b·run_length + r·run_stride + o for r < run_count, o < run_length
 // (host/palettize/block_layout.hpp); element i lies in block (i mod period) / run_length, with

@@ -1,6 +1,7 @@
-// Launchers of the scalar palettization phases (kernels/*.cu). Each is one launch over a whole
-// batch (scalar_batch.hpp) on `stream`; descriptor arrays live in device memory. They check the
-// launch and throw kmlut::Error; errors while a kernel runs surface at the next synchronisation.
+// Launchers of the scalar palettization phases (kernels/*.cu; their bodies in kernels/bodies/).
+// Each is one launch over a whole batch (scalar_batch.hpp) on `stream`; descriptor arrays live in
+// device memory. They check the launch and throw kmlut::Error; errors while a kernel runs surface
+// at the next synchronisation.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -10,12 +11,6 @@
 #include "kernels/scalar_batch.hpp"
 
 namespace kmlut::cuda {
-
-// The histogram phase's largest chunk: below 65,536, so 16-bit shared-memory counters cannot
-// overflow; a multiple of 8 elements.
-constexpr std::uint64_t kHistogramChunkElements = 65528;
-// 8-element groups per assignment-phase chunk (one thread block).
-constexpr std::uint64_t kPackChunkGroups = 2048;
 
 // s[r] = max |W[r, ...]| (0 -> 1) and W / s in the weight's dtype for every listed row; flags
 // non-finite weights.

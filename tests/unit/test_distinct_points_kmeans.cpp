@@ -6,20 +6,20 @@
 
 #include <algorithm>
 #include <cmath>
-#include <condition_variable>
 #include <cstring>
 #include <limits>
-#include <mutex>
 #include <random>
 #include <thread>
 #include <vector>
 
 #include "kmlut/exact_kmeans1d.hpp"
 #include "kmlut/numeric/distinct_points_kmeans.hpp"
+#include "tests/support/cpu_grid.hpp"
 
 namespace {
 
 using kmlut::numeric::dp::Index;
+using kmlut::testing_support::Barrier;
 
 struct Problem {
   std::vector<double> x;  // distinct, ascending
@@ -29,30 +29,6 @@ struct Problem {
 struct Solution {
   std::vector<Index> ends;
   std::vector<double> means;
-};
-
-// Reusable barrier for a fixed number of threads (C++17 has none).
-class Barrier {
- public:
-  explicit Barrier(unsigned count) : count_(count) {}
-  void arrive_and_wait() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    const unsigned generation = generation_;
-    if (++arrived_ == count_) {
-      arrived_ = 0;
-      ++generation_;
-      released_.notify_all();
-    } else {
-      released_.wait(lock, [&] { return generation != generation_; });
-    }
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable released_;
-  unsigned count_;
-  unsigned arrived_ = 0;
-  unsigned generation_ = 0;
 };
 
 // A Cta of `size` CPU threads, laid out like the CUDA backend's BlockCta.

@@ -1,13 +1,10 @@
 #include "host/backends/cuda/batch_slot.hpp"
 
 #include <algorithm>
-#include <cstring>
 
-#include "host/palettize/result_shapes.hpp"
 #include "kernels/cuda_check.cuh"
 #include "kernels/scalar_kernels.hpp"
 #include "kmlut/error.hpp"
-#include "kmlut/numeric/distinct_points_kmeans.hpp"
 
 namespace kmlut::cuda {
 namespace {
@@ -22,12 +19,6 @@ void copy_to_host(void* pinned, const void* device, std::size_t bytes, cudaStrea
   if (bytes != 0) {
     KMLUT_CUDA_CHECK(cudaMemcpyAsync(pinned, device, bytes, cudaMemcpyDeviceToHost, stream));
   }
-}
-
-// Where element t of a block lies: the device walks the same runs (scalar_batch.hpp).
-std::uint64_t block_period(const DeviceJob& job) {
-  const palettize::BlockRuns& runs = job.layout.blocks.front();
-  return runs.run_count == 1 ? job.numel : runs.run_stride;
 }
 
 }  // namespace
@@ -62,7 +53,8 @@ void BatchSlot::start(std::vector<const DeviceJob*> jobs) {
   layout_ = lay_out_batch(jobs_);
   in_phase("staging and histograms", [&] {
     reserve_buffers();
-    write_first_descriptors();
+    problems_ = write_first_descriptors(
+        jobs_, layout_, buffers(), [&](int precision) { return rounding_tables_.get(precision); });
     upload_and_run_first_phases();
   });
 }
@@ -80,69 +72,6 @@ void BatchSlot::reserve_buffers() {
       std::max(layout_.dp_reserve_bytes, std::min(all_problems, available));
   device_.reserve(layout_.device_bytes + dp_bytes);
   pinned_.reserve(layout_.pinned_bytes);
-}
-
-void BatchSlot::write_first_descriptors() {
-  auto* requests = pinned_at<DeviceRequest>(layout_.requests);
-  auto* chunks = pinned_at<HistogramChunk>(layout_.histogram_chunks);
-  auto* rows = pinned_at<ScaleRow>(layout_.scale_rows);
-  problems_.assign(layout_.problem_count, DeviceProblem{});
-  for (std::size_t j = 0; j < jobs_.size(); ++j) {
-    const DeviceJob& job = *jobs_[j];
-    const PalettizeRequest& request = *job.request;
-    const JobPlacement& place = layout_.jobs[j];
-    const palettize::BlockRuns& runs = job.layout.blocks.front();
-    DeviceRequest& r = requests[j];
-    r = DeviceRequest{};
-    r.dtype = static_cast<std::uint8_t>(request.weight.dtype);
-    r.n_bits = job.n_bits;
-    r.rounding_table = request.enable_fast_kmeans_mode
-                           ? rounding_tables_.get(request.rounding_precision)
-                           : nullptr;
-    r.weights = device_at<std::byte>(place.weights);
-    r.scaled = job.scaled ? device_at<std::byte>(place.scaled) : nullptr;
-    r.values = job.scaled ? r.scaled : r.weights;
-    r.scale = job.scaled ? device_at<std::byte>(place.scale) : nullptr;
-    r.numel = job.numel;
-    r.row_size = job.row_size;
-    r.run_length = runs.run_length;
-    r.run_stride = runs.run_stride;
-    r.run_count = runs.run_count;
-    r.period = block_period(job);
-    r.first_problem = static_cast<std::uint32_t>(place.first_problem);
-    r.status = device_at<std::uint32_t>(layout_.status) + j;
-    r.lut = device_at<std::byte>(place.lut);
-    r.indices = device_at<std::uint8_t>(place.indices);
-    r.packed = device_at<std::uint8_t>(place.packed);
-    std::memcpy(pinned_at<std::byte>(place.staged_weights), request.weight.data,
-                job.numel * job.element_bytes);
-
-    std::size_t chunk = place.first_histogram_chunk;
-    for (std::uint64_t b = 0; b < job.blocks(); ++b) {
-      const std::size_t p = place.first_problem + b;
-      const ProblemPlacement& at = layout_.problems[p];
-      DeviceProblem& problem = problems_[p];
-      problem.request = static_cast<std::uint32_t>(j);
-      problem.block = static_cast<std::uint32_t>(b);
-      problem.histogram = device_at<std::uint32_t>(at.histogram);
-      problem.points = device_at<double>(at.points);
-      problem.point_weights = device_at<double>(at.point_weights);
-      problem.point_count = device_at<std::uint32_t>(layout_.point_counts) + p;
-      problem.cluster_of_key = device_at<std::uint8_t>(at.cluster_of_key);
-      problem.cluster_ends = device_at<std::uint32_t>(at.cluster_ends);
-      problem.means = device_at<double>(at.means);
-      for (std::uint64_t t = 0; t < job.block_elements; t += kHistogramChunkElements) {
-        chunks[chunk++] = {static_cast<std::uint32_t>(p), t,
-                           std::min(t + kHistogramChunkElements, job.block_elements)};
-      }
-    }
-    if (job.scaled) {
-      for (std::uint64_t row = 0; row < job.rows; ++row)
-        rows[place.first_scale_row + row] = {static_cast<std::uint32_t>(j), row};
-    }
-  }
-  std::copy(problems_.begin(), problems_.end(),
-            pinned_at<DeviceProblem>(layout_.problem_descriptors));
 }
 
 void BatchSlot::upload_and_run_first_phases() {
@@ -180,68 +109,9 @@ void BatchSlot::upload_and_run_first_phases() {
 void BatchSlot::finish_on_device() {
   in_phase("histograms and unique values", [&] { first_phases_done_.synchronize(); });
   in_phase("clustering and assignment", [&] {
-    plan_dp_workspace();
-    write_second_descriptors();
+    phases_ = plan_second_phases(jobs_, layout_, buffers(), problems_);
     run_second_phases();
   });
-}
-
-void BatchSlot::plan_dp_workspace() {
-  const auto* status = pinned_at<const std::uint32_t>(layout_.staged_status);
-  const auto* point_counts = pinned_at<const std::uint32_t>(layout_.staged_point_counts);
-  const std::size_t region = device_.size() - layout_.device_bytes;
-  for_cpu_.assign(jobs_.size(), false);
-  problem_ids_.clear();
-  dp_waves_.assign(1, 0);
-  std::size_t used = 0;
-  for (std::size_t j = 0; j < jobs_.size(); ++j) {
-    for_cpu_[j] = status[j] != 0;
-    if (for_cpu_[j])
-      continue;
-    const DeviceJob& job = *jobs_[j];
-    for (std::uint64_t b = 0; b < job.blocks(); ++b) {
-      const std::size_t p = layout_.jobs[j].first_problem + b;
-      const std::uint64_t points = point_counts[p];
-      const std::size_t bytes = dp_workspace_bytes(points, job.lut_entries());
-      if (bytes > region) {  // cannot happen: the buffer holds the largest possible problem
-        throw Error("DP workspace of " + std::to_string(bytes) + " bytes for " + job.request->name +
-                    " exceeds the " + std::to_string(region) + " reserved");
-      }
-      if (used + bytes > region) {  // the workspace is full: the next problems wait a launch
-        dp_waves_.push_back(problem_ids_.size());
-        used = 0;
-      }
-      const numeric::DistinctPointsWorkspaceSize size =
-          numeric::distinct_points_workspace_size(points, job.lut_entries());
-      problems_[p].dp_doubles = device_at<double>(layout_.device_bytes + used);
-      problems_[p].dp_indices =
-          device_at<std::uint32_t>(layout_.device_bytes + used + aligned(size.doubles * 8));
-      used += bytes;
-      problem_ids_.push_back(static_cast<std::uint32_t>(p));
-    }
-  }
-  dp_waves_.push_back(problem_ids_.size());
-}
-
-void BatchSlot::write_second_descriptors() {
-  pack_chunks_.clear();
-  first_pack_chunk_.assign(jobs_.size() + 1, 0);
-  for (std::size_t j = 0; j < jobs_.size(); ++j) {
-    first_pack_chunk_[j] = pack_chunks_.size();
-    if (for_cpu_[j])
-      continue;
-    const std::uint64_t groups = (jobs_[j]->numel + 7) / 8;
-    for (std::uint64_t first = 0; first < groups; first += kPackChunkGroups) {
-      pack_chunks_.push_back(
-          {static_cast<std::uint32_t>(j), first, std::min(kPackChunkGroups, groups - first)});
-    }
-  }
-  first_pack_chunk_[jobs_.size()] = pack_chunks_.size();
-  std::copy(problems_.begin(), problems_.end(),
-            pinned_at<DeviceProblem>(layout_.problem_descriptors));
-  std::copy(problem_ids_.begin(), problem_ids_.end(),
-            pinned_at<std::uint32_t>(layout_.problem_ids));
-  std::copy(pack_chunks_.begin(), pack_chunks_.end(), pinned_at<PackChunk>(layout_.pack_chunks));
 }
 
 void BatchSlot::run_second_phases() {
@@ -251,16 +121,17 @@ void BatchSlot::run_second_phases() {
   const auto* problems = device_at<const DeviceProblem>(layout_.problem_descriptors);
   const auto* ids = device_at<const std::uint32_t>(layout_.problem_ids);
   second_kernels_begin_.record(stream);
-  for (std::size_t w = 0; w + 1 < dp_waves_.size(); ++w) {
-    launch_exact_dp(requests, problems, ids + dp_waves_[w],
-                    static_cast<std::uint32_t>(dp_waves_[w + 1] - dp_waves_[w]), stream);
+  const std::vector<std::size_t>& waves = phases_.dp_waves;
+  for (std::size_t w = 0; w + 1 < waves.size(); ++w) {
+    launch_exact_dp(requests, problems, ids + waves[w],
+                    static_cast<std::uint32_t>(waves[w + 1] - waves[w]), stream);
   }
   launch_assign_and_pack(requests, problems, device_at<const PackChunk>(layout_.pack_chunks),
-                         static_cast<std::uint32_t>(pack_chunks_.size()),
+                         static_cast<std::uint32_t>(phases_.pack_chunks.size()),
                          device_at<ErrorSums>(layout_.chunk_sums), stream);
   compute_end_.record(stream);
   for (std::size_t j = 0; j < jobs_.size(); ++j) {
-    if (for_cpu_[j])
+    if (phases_.for_cpu[j])
       continue;
     const DeviceJob& job = *jobs_[j];
     const JobPlacement& place = layout_.jobs[j];
@@ -276,8 +147,8 @@ void BatchSlot::run_second_phases() {
     }
   }
   copy_to_host(pinned_at<std::byte>(layout_.staged_chunk_sums),
-               device_at<std::byte>(layout_.chunk_sums), pack_chunks_.size() * sizeof(ErrorSums),
-               stream);
+               device_at<std::byte>(layout_.chunk_sums),
+               phases_.pack_chunks.size() * sizeof(ErrorSums), stream);
   results_ready_.record(stream);
 }
 
@@ -293,40 +164,13 @@ void BatchSlot::collect(std::vector<PalettizeResult>& results, std::vector<std::
     timings.push_back(batch);
   });
   for (std::size_t j = 0; j < jobs_.size(); ++j) {
-    if (for_cpu_[j]) {
+    if (phases_.for_cpu[j]) {
       for_cpu.push_back(jobs_[j]->request_index);
     } else {
-      results[jobs_[j]->request_index] = take_result(j);
+      results[jobs_[j]->request_index] = take_result(jobs_, j, layout_, phases_, pinned_.data());
     }
   }
   jobs_.clear();
-}
-
-PalettizeResult BatchSlot::take_result(std::size_t j) const {
-  const DeviceJob& job = *jobs_[j];
-  const PalettizeRequest& request = *job.request;
-  const JobPlacement& place = layout_.jobs[j];
-  const auto bytes = [&](std::size_t offset, std::size_t count) {
-    const std::uint8_t* at = pinned_at<const std::uint8_t>(offset);
-    return std::vector<std::uint8_t>(at, at + count);
-  };
-  PalettizeResult result;
-  result.palettized = true;
-  palettize::set_part_shapes(request, result);
-  result.lut = bytes(place.staged_lut, job.lut_bytes());
-  result.indices = bytes(place.staged_indices, job.numel);
-  result.packed_indices = bytes(place.staged_packed, job.packed_bytes());
-  if (job.scaled) {
-    result.scale = bytes(place.staged_scale, job.rows * job.element_bytes);
-  }
-  // Chunk sums in chunk order: deterministic (the CPU sums per block, so the last bits may differ).
-  const auto* sums = pinned_at<const ErrorSums>(layout_.staged_chunk_sums);
-  for (std::size_t c = first_pack_chunk_[j]; c < first_pack_chunk_[j + 1]; ++c) {
-    result.sse += sums[c].sse;
-    result.weight_sq_norm += sums[c].sq_norm;
-  }
-  result.unique_path_blocks = job.blocks();
-  return result;
 }
 
 void BatchSlot::abandon() noexcept {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "host/backends/cuda/batch_descriptors.hpp"
 #include "host/backends/cuda/batch_layout.hpp"
 #include "host/backends/cuda/cuda_backend.hpp"
 #include "host/backends/cuda/device_job.hpp"
@@ -54,13 +55,10 @@ class BatchSlot {
   T* pinned_at(std::size_t offset) const {
     return reinterpret_cast<T*>(pinned_.data() + offset);
   }
+  BatchBuffers buffers() const { return {device_.data(), device_.size(), pinned_.data()}; }
   void reserve_buffers();
-  void write_first_descriptors();
   void upload_and_run_first_phases();
-  void plan_dp_workspace();
-  void write_second_descriptors();
   void run_second_phases();
-  PalettizeResult take_result(std::size_t job) const;
 
   DeviceRoundingTables& rounding_tables_;
   std::size_t device_budget_;
@@ -79,11 +77,7 @@ class BatchSlot {
   std::vector<const DeviceJob*> jobs_;
   BatchLayout layout_;
   std::vector<DeviceProblem> problems_;
-  std::vector<bool> for_cpu_;                  // per job, known after the first phases
-  std::vector<std::size_t> dp_waves_;          // bounds of the DP launches in the problem ids
-  std::vector<std::uint32_t> problem_ids_;     // the problems clustered, wave after wave
-  std::vector<PackChunk> pack_chunks_;         // the chunks assigned, job after job
-  std::vector<std::size_t> first_pack_chunk_;  // per job, into pack_chunks_
+  SecondPhases phases_;  // known after the first phases
 };
 
 }  // namespace kmlut::cuda

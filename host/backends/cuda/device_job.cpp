@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "host/backends/cuda/batch_layout.hpp"
-#include "kernels/scalar_kernels.hpp"
+#include "kernels/scalar_batch.hpp"
 #include "kmlut/numeric/bit_packing.hpp"
 #include "kmlut/numeric/distinct_points_kmeans.hpp"
 

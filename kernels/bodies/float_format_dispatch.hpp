@@ -1,16 +1,17 @@
-// Calls fn(FloatFormat<D>{}) for a request's dtype inside a kernel: one launch serves tensors of
-// every dtype, the branch is uniform over a thread block.
+// Calls fn(FloatFormat<D>{}) for a request's dtype inside a kernel body: one launch serves tensors
+// of every dtype, the branch is uniform over a thread block.
 #pragma once
 
 #include <cstdint>
 
 #include "kmlut/dtype.hpp"
 #include "kmlut/numeric/float_format.hpp"
+#include "kmlut/numeric/host_device.hpp"
 
 namespace kmlut::cuda {
 
 template <class Fn>
-__device__ void with_float_format(std::uint8_t dtype, Fn&& fn) {
+KMLUT_HD void with_float_format(std::uint8_t dtype, Fn&& fn) {
   switch (static_cast<DType>(dtype)) {
     case DType::F16:
       fn(numeric::FloatFormat<DType::F16>{});
