@@ -5,7 +5,6 @@
 // that reads shared memory it did not write gives wrong answers here too.
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstring>
@@ -17,37 +16,30 @@
 
 namespace kmlut::testing_support {
 
-// A reusable barrier for a fixed number of threads (C++17 has no std::barrier). Arrivals count
-// atomically; a waiter yields a while before it sleeps, and the last arrival wakes the sleepers:
-// with hundreds of threads on a few cores, a mutex taken by every arrival would serialise them.
+// A reusable barrier for a fixed number of threads (C++17 has no std::barrier). Waiters sleep
+// (spinning or yielding would hand the few cores to busy neighbours for a whole time slice).
 class Barrier {
  public:
   explicit Barrier(unsigned count) : count_(count) {}
   void arrive_and_wait() {
-    const unsigned generation = generation_.load(std::memory_order_acquire);
-    if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == count_) {
-      arrived_.store(0, std::memory_order_relaxed);
-      std::lock_guard<std::mutex> lock(mutex_);
-      generation_.store(generation + 1, std::memory_order_release);
-      released_.notify_all();
-      return;
-    }
-    for (int spin = 0; spin < kYields; ++spin) {
-      if (generation_.load(std::memory_order_acquire) != generation)
-        return;
-      std::this_thread::yield();
-    }
     std::unique_lock<std::mutex> lock(mutex_);
-    released_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != generation; });
+    const unsigned generation = generation_;
+    if (++arrived_ == count_) {
+      arrived_ = 0;
+      ++generation_;
+      lock.unlock();
+      released_.notify_all();
+    } else {
+      released_.wait(lock, [&] { return generation != generation_; });
+    }
   }
 
  private:
-  static constexpr int kYields = 64;
   std::mutex mutex_;
   std::condition_variable released_;
   const unsigned count_;
-  std::atomic<unsigned> arrived_{0};
-  std::atomic<unsigned> generation_{0};
+  unsigned arrived_ = 0;
+  unsigned generation_ = 0;
 };
 
 // The grid position and block barrier of one CPU thread: kernels/grid/device_thread.cuh's four
