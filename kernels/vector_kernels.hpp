@@ -1,0 +1,30 @@
+// Launchers of the vector-Lloyd steps (kernels/bodies/). Not yet called by the CUDA backend:
+// vector palettization runs on the CPU until the whole Lloyd loop and k-means++ run on the
+// device; the bodies are tested on the CPU grid executor meanwhile (docs/cuda-backend.md).
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+#include "kernels/bodies/lloyd_sums_body.hpp"
+#include "kernels/bodies/nearest_centre_body.hpp"
+
+namespace kmlut::cuda {
+
+// Every point's nearest centre and nearest two squared distances, one block per tile (`tiles` in
+// device memory).
+void launch_nearest_centre(const NearestCentreTile* tiles, std::uint32_t tile_count,
+                           cudaStream_t stream);
+
+// The Lloyd reductions of kernels/bodies/lloyd_sums_body.hpp for one problem (its arrays in
+// device memory): the first assignment's chunk sums, combined in chunk order; the moves of a later
+// assignment (`moves` in device memory, in point order); the centres from the sums; the inertia's
+// chunk partials (`problem.chunk_inertia`, to be added in chunk order).
+void launch_lloyd_first_sums(const LloydProblem& problem, cudaStream_t stream);
+void launch_lloyd_moves(const LloydProblem& problem, const LloydMove* moves,
+                        std::uint32_t move_count, cudaStream_t stream);
+void launch_lloyd_means(const LloydProblem& problem, cudaStream_t stream);
+void launch_lloyd_chunk_inertia(const LloydProblem& problem, cudaStream_t stream);
+
+}  // namespace kmlut::cuda
