@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "kernels/bodies/kmeans_plus_plus_body.hpp"
 #include "kernels/bodies/lloyd_sums_body.hpp"
 #include "kernels/bodies/nearest_centre_body.hpp"
 
@@ -26,5 +27,9 @@ void launch_lloyd_moves(const LloydProblem& problem, const LloydMove* moves,
                         std::uint32_t move_count, cudaStream_t stream);
 void launch_lloyd_means(const LloydProblem& problem, cudaStream_t stream);
 void launch_lloyd_chunk_inertia(const LloydProblem& problem, cudaStream_t stream);
+
+// The CPU's k-means++ seeds of every problem, one block each (`problems` in device memory).
+void launch_kmeans_plus_plus(const SeedingProblem* problems, std::uint32_t problem_count,
+                             cudaStream_t stream);
 
 }  // namespace kmlut::cuda
