@@ -23,6 +23,21 @@ class CudaEventTimer final : public RegionTimer {
            "each upload); host monotonic clock for requests the backend runs on the CPU";
   }
   std::string last_source() const override { return last_source_; }
+  // Each phase summed over the run's batches (a batch's span is the sum of its phases).
+  std::vector<PhaseTime> last_phases() const override {
+    std::vector<PhaseTime> phases{{"scale", 0},      {"histograms", 0}, {"unique values", 0},
+                                  {"round trip", 0}, {"exact DP", 0},   {"assignment", 0}};
+    const auto& batches = cuda::last_batch_timings(backend_);
+    if (batches.empty())
+      return {};
+    for (const cuda::BatchTimings& batch : batches) {
+      const double milliseconds[] = {batch.scale,      batch.histograms, batch.unique_values,
+                                     batch.round_trip, batch.exact_dp,   batch.assignment};
+      for (std::size_t p = 0; p < phases.size(); ++p)
+        phases[p].seconds += milliseconds[p] / 1e3;
+    }
+    return phases;
+  }
   void start() override { host_->start(); }
   double stop() override {
     const double host_seconds = host_->stop();

@@ -59,6 +59,11 @@ Json case_json(const CaseResult& result, const ReadBandwidth& bandwidth) {
   entry["seconds"] = ran ? reporting::finite_or_null<Json>(metrics.seconds) : Json();
   entry["seconds_min"] = ran ? reporting::finite_or_null<Json>(result.runs.min()) : Json();
   entry["seconds_all"] = ran ? Json(result.runs.seconds) : Json();
+  const std::vector<PhaseTime> phases = result.runs.median_phases();
+  Json phase_seconds = phases.empty() ? Json() : Json::object();
+  for (const PhaseTime& phase : phases)
+    phase_seconds[phase.name] = reporting::finite_or_null<Json>(phase.seconds);
+  entry["phase_seconds"] = ran ? phase_seconds : Json();
   entry["weights"] = ran ? Json(result.outcome.weights) : Json();
   entry["tensors_palettized"] = ran ? Json(result.outcome.palettized) : Json();
   entry["tensors_skipped"] = ran ? Json(result.outcome.skipped) : Json();
@@ -99,6 +104,15 @@ std::string si(double value) {
     ++prefix;
   }
   return printf_text("%.3g", value) + prefixes[prefix];
+}
+
+// "scale 0.012 ms, histograms 0.31 ms, ...".
+std::string phase_list(const std::vector<PhaseTime>& phases) {
+  std::string text;
+  for (const PhaseTime& phase : phases)
+    text +=
+        (text.empty() ? "" : ", ") + phase.name + " " + printf_text("%.3g ms", 1e3 * phase.seconds);
+  return text;
 }
 
 }  // namespace
@@ -180,6 +194,9 @@ void print_bench_table(const BenchReport& report, std::ostream& out) {
                        "(" + std::to_string(result.outcome.skipped) +
                            " tensors skipped: " + result.skip_reason + ")"});
       }
+      const std::vector<PhaseTime> phases = result.runs.median_phases();
+      if (!phases.empty())
+        table.add_row({"", "", "(device phases, median: " + phase_list(phases) + ")"});
     }
   }
   table.print(out);

@@ -24,13 +24,37 @@ std::unique_ptr<RegionTimer> make_monotonic_timer() {
   return std::make_unique<MonotonicTimer>();
 }
 
-double RunSeries::median() const {
-  if (seconds.empty())
+namespace {
+
+double median_of(std::vector<double> values) {
+  if (values.empty())
     return 0.0;
-  std::vector<double> sorted = seconds;
-  std::sort(sorted.begin(), sorted.end());
-  const std::size_t middle = sorted.size() / 2;
-  return sorted.size() % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  std::sort(values.begin(), values.end());
+  const std::size_t middle = values.size() / 2;
+  return values.size() % 2 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+}
+
+}  // namespace
+
+double RunSeries::median() const {
+  return median_of(seconds);
+}
+
+std::vector<PhaseTime> RunSeries::median_phases() const {
+  std::vector<PhaseTime> medians;
+  if (phases.empty())
+    return medians;
+  for (const PhaseTime& phase : phases.front()) {
+    std::vector<double> values;
+    for (const std::vector<PhaseTime>& run : phases) {
+      for (const PhaseTime& time : run) {
+        if (time.name == phase.name)
+          values.push_back(time.seconds);
+      }
+    }
+    medians.push_back({phase.name, median_of(values)});
+  }
+  return medians;
 }
 
 double RunSeries::min() const {
@@ -48,6 +72,7 @@ RunSeries measure_runs(RegionTimer& timer, const RepeatPolicy& policy,
     timer.start();
     run(index++);
     series.seconds.push_back(timer.stop());
+    series.phases.push_back(timer.last_phases());
     spent += series.seconds.back();
     if (policy.budget_seconds > 0 && spent >= policy.budget_seconds)
       break;

@@ -11,6 +11,12 @@
 
 namespace kmlut::bench {
 
+// Time a region spent in one phase of a backend's work (a GPU timer's kernels, say).
+struct PhaseTime {
+  std::string name;
+  double seconds = 0;
+};
+
 class RegionTimer {
  public:
   virtual ~RegionTimer() = default;
@@ -21,6 +27,8 @@ class RegionTimer {
   virtual double stop() = 0;
   // What timed the last region, when a timer can fall back to another clock.
   virtual std::string last_source() const { return description(); }
+  // The last region's time per phase, when the timer can tell; empty otherwise.
+  virtual std::vector<PhaseTime> last_phases() const { return {}; }
 };
 
 // The host's monotonic clock (steady_clock).
@@ -35,8 +43,11 @@ struct RepeatPolicy {
 };
 
 struct RunSeries {
-  std::vector<double> seconds;  // the measured runs, in order
+  std::vector<double> seconds;                 // the measured runs, in order
+  std::vector<std::vector<PhaseTime>> phases;  // per measured run, when the timer tells
   double median() const;
+  // Per phase (in the first run's order), the median over the runs that report it.
+  std::vector<PhaseTime> median_phases() const;
   double min() const;
 };
 

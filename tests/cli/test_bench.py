@@ -91,6 +91,7 @@ def test_group16_quick_json(work):
               f"{case['name']}: every weight palettized")
         check(case["runs"] == 1 and len(case["seconds_all"]) == 1 and case["seconds"] > 0,
               f"{case['name']}: one measured run")
+        check(case["phase_seconds"] is None, f"{case['name']}: no device phases on the CPU")
         check(case["bytes_read"] == 2 * numel and case["bytes_written"] > 0
               and case["bytes_moved"] == case["bytes_read"] + case["bytes_written"],
               f"{case['name']}: bytes moved")

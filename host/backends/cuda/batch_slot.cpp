@@ -93,8 +93,10 @@ void BatchSlot::upload_and_run_first_phases() {
   const auto* problems = device_at<const DeviceProblem>(layout_.problem_descriptors);
   launch_per_channel_scale(requests, device_at<const ScaleRow>(layout_.scale_rows),
                            static_cast<std::uint32_t>(layout_.scale_row_count), stream);
+  scale_end_.record(stream);
   launch_histograms(requests, problems, device_at<const HistogramChunk>(layout_.histogram_chunks),
                     static_cast<std::uint32_t>(layout_.histogram_chunk_count), stream);
+  histograms_end_.record(stream);
   launch_unique_points(requests, problems, static_cast<std::uint32_t>(layout_.problem_count),
                        stream);
   first_kernels_end_.record(stream);
@@ -126,6 +128,7 @@ void BatchSlot::run_second_phases() {
     launch_exact_dp(requests, problems, ids + waves[w],
                     static_cast<std::uint32_t>(waves[w + 1] - waves[w]), stream);
   }
+  exact_dp_end_.record(stream);
   launch_assign_and_pack(requests, problems, device_at<const PackChunk>(layout_.pack_chunks),
                          static_cast<std::uint32_t>(phases_.pack_chunks.size()),
                          device_at<ErrorSums>(layout_.chunk_sums), stream);
@@ -161,6 +164,12 @@ void BatchSlot::collect(std::vector<PalettizeResult>& results, std::vector<std::
     batch.kernels = first_kernels_end_.milliseconds_since(compute_begin_) +
                     compute_end_.milliseconds_since(second_kernels_begin_);
     batch.span = compute_end_.milliseconds_since(compute_begin_);
+    batch.scale = scale_end_.milliseconds_since(compute_begin_);
+    batch.histograms = histograms_end_.milliseconds_since(scale_end_);
+    batch.unique_values = first_kernels_end_.milliseconds_since(histograms_end_);
+    batch.round_trip = second_kernels_begin_.milliseconds_since(first_kernels_end_);
+    batch.exact_dp = exact_dp_end_.milliseconds_since(second_kernels_begin_);
+    batch.assignment = compute_end_.milliseconds_since(exact_dp_end_);
     timings.push_back(batch);
   });
   for (std::size_t j = 0; j < jobs_.size(); ++j) {

@@ -70,8 +70,11 @@ class BatchSlot {
   Event first_phases_done_;
   Event results_ready_;
   Event compute_begin_{true};
+  Event scale_end_{true};
+  Event histograms_end_{true};
   Event first_kernels_end_{true};
   Event second_kernels_begin_{true};
+  Event exact_dp_end_{true};
   Event compute_end_{true};
 
   std::vector<const DeviceJob*> jobs_;

@@ -26,11 +26,17 @@ struct CudaBackendOptions {
   std::size_t flush_cache_bytes = 0;
 };
 
-// Device time of one batch, from events on its stream (milliseconds).
+// Device time of one batch, from events on its stream (milliseconds): an event after each phase.
 struct BatchTimings {
   std::size_t requests = 0;
   double kernels = 0.0;  // the phases' kernels, without the host round trip between them
   double span = 0.0;     // first kernel start to last kernel end, that round trip included
+  double scale = 0.0;    // zeroing the counters and per-channel scale
+  double histograms = 0.0;
+  double unique_values = 0.0;
+  double round_trip = 0.0;  // the point counts to the host and the second descriptors back
+  double exact_dp = 0.0;    // every DP wave
+  double assignment = 0.0;
 };
 
 // Throws kmlut::Error naming the reason when device 0 cannot run this build's kernels.
