@@ -77,6 +77,11 @@ KMLUT_HD void assign_and_pack_body(const Thread& at, const DeviceRequest* reques
   const PackChunk chunk = chunks[at.block()];
   const DeviceRequest& request = requests[chunk.request];
   ErrorSums sums{0.0, 0.0};
+  if (*request.status != 0) {  // flagged for the CPU by the first phases
+    if (at.thread() == 0)
+      chunk_sums[at.block()] = sums;
+    return;
+  }
   with_float_format(request.dtype, [&](auto format) {
     for (std::uint64_t g = at.thread(); g < chunk.group_count; g += kAssignThreads)
       assign_group<decltype(format)>(request, problems, chunk.first_group + g, sums);

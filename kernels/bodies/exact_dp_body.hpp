@@ -53,6 +53,8 @@ KMLUT_HD void exact_dp_body(const Thread& at, const DeviceRequest* requests,
   using numeric::dp::Index;
   const DeviceProblem& problem = problems[problem_ids[at.block()]];
   const DeviceRequest& request = requests[problem.request];
+  if (*request.status != 0)
+    return;  // flagged for the CPU by the first phases (a plan made before them lists it)
   const Index points = *problem.point_count;
   const Index k = Index{1} << request.n_bits;
   GridCta<kThreads, Thread> cta(at, shared);

@@ -50,21 +50,20 @@ struct GridBatchResult {
 class CpuGridBatch {
  public:
   // `dp_region_bytes`: the DP workspace's room beyond the batch's layout (at least one problem's);
-  // 0 for every problem's largest possible workspace.
-  GridBatchResult run(const std::vector<PalettizeRequest>& requests,
-                      std::size_t dp_region_bytes = 0) {
+  // 0 for every problem's largest possible workspace. `one_pass`: plan the second phases before
+  // the first run, as BatchSlot does when every problem's largest workspace fits.
+  GridBatchResult run(const std::vector<PalettizeRequest>& requests, std::size_t dp_region_bytes,
+                      bool one_pass) {
     owned_jobs_.clear();
     jobs_.clear();
     for (std::size_t i = 0; i < requests.size(); ++i)
       owned_jobs_.push_back(cuda::make_device_job(i, requests[i]));
-    std::size_t every_problem = 0;
-    for (const cuda::DeviceJob& job : owned_jobs_) {
+    for (const cuda::DeviceJob& job : owned_jobs_)
       jobs_.push_back(&job);
-      every_problem += job.blocks() * cuda::dp_workspace_bytes(job.max_points(), job.lut_entries());
-    }
     layout_ = cuda::lay_out_batch(jobs_);
-    const std::size_t region =
-        std::max(layout_.dp_reserve_bytes, dp_region_bytes == 0 ? every_problem : dp_region_bytes);
+    const std::size_t region = std::max(
+        layout_.dp_reserve_bytes,
+        dp_region_bytes == 0 ? cuda::dp_bytes_for_largest_problems(jobs_) : dp_region_bytes);
     device_.assign((layout_.device_bytes + region) / sizeof(Word) + 1, Word{});
     std::memset(device_.data(), 0xA5, device_.size() * sizeof(Word));
     pinned_.assign(layout_.pinned_bytes / sizeof(Word) + 1, Word{});
@@ -76,15 +75,21 @@ class CpuGridBatch {
         table = tables_.emplace(precision, cpu_rounding_table(precision)).first;
       return static_cast<const float*>(table->second.data());
     });
+    cuda::SecondPhases phases;
+    if (one_pass)
+      phases = cuda::plan_second_phases(jobs_, layout_, buffers_, problems_, nullptr);
     run_first_phases();
-    const cuda::SecondPhases phases = cuda::plan_second_phases(jobs_, layout_, buffers_, problems_);
+    if (!one_pass) {
+      const cuda::FirstPhaseCounts counts = cuda::staged_counts(layout_, buffers_.pinned);
+      phases = cuda::plan_second_phases(jobs_, layout_, buffers_, problems_, &counts);
+    }
     run_second_phases(phases);
 
     GridBatchResult out;
     out.results.resize(requests.size());
     out.dp_waves = phases.dp_waves.size() - 1;
     for (std::size_t j = 0; j < jobs_.size(); ++j) {
-      if (phases.for_cpu[j]) {
+      if (cuda::flagged_for_cpu(layout_, buffers_.pinned, j)) {
         out.for_cpu.push_back(j);
       } else {
         out.results[j] = cuda::take_result(jobs_, j, layout_, phases, buffers_.pinned);
@@ -167,7 +172,7 @@ class CpuGridBatch {
         });
     for (std::size_t j = 0; j < jobs_.size(); ++j) {
       if (phases.for_cpu[j])
-        continue;
+        continue;  // as BatchSlot: a job left out has nothing to download
       const cuda::DeviceJob& job = *jobs_[j];
       const cuda::JobPlacement& place = layout_.jobs[j];
       to_host(place.staged_lut, place.lut, job.lut_bytes());

@@ -198,11 +198,11 @@ void expect_identical(const PalettizeResult& grid, const PalettizeResult& cpu,
 }
 
 void expect_grid_matches_cpu(std::vector<Case>& cases, std::size_t dp_region_bytes,
-                             std::size_t expected_waves_at_least) {
+                             std::size_t expected_waves_at_least, bool one_pass = false) {
   const std::vector<PalettizeRequest> requests = requests_of(cases);
   const std::vector<PalettizeResult> cpu = make_cpu_backend(1)->run_batch(requests);
   CpuGridBatch batch;
-  const testing_support::GridBatchResult grid = batch.run(requests, dp_region_bytes);
+  const testing_support::GridBatchResult grid = batch.run(requests, dp_region_bytes, one_pass);
   EXPECT_TRUE(grid.for_cpu.empty());
   EXPECT_GE(grid.dp_waves, expected_waves_at_least);
   for (std::size_t i = 0; i < requests.size(); ++i)
@@ -235,7 +235,17 @@ TEST(CudaGridKernels, ChunkedPrivateHistogramsMatchTheCpuBackend) {
   expect_grid_matches_cpu(cases, 0, 1);
 }
 
-TEST(CudaGridKernels, NonFiniteAndOutOfRangeRequestsAreFlaggedForTheCpu) {
+TEST(CudaGridKernels, SecondPhasesPlannedBeforeTheFirstMatchTheCpuBackend) {
+  std::vector<Case> cases = ragged_cases();
+  cases.resize(9);
+  expect_grid_matches_cpu(cases, 0, 1, /*one_pass=*/true);
+}
+
+class FlaggedRequests : public testing::TestWithParam<bool> {};
+
+// Flagged requests are left out of a plan made after the first phases, and skipped on the device
+// by one made before them (GetParam()).
+TEST_P(FlaggedRequests, NonFiniteAndOutOfRangeRequestsAreFlaggedForTheCpu) {
   std::vector<Case> cases = ragged_cases();
   cases.resize(4);
   std::vector<double> values = generate(Data::HeavyTailed, 32 * 16, 3);
@@ -254,12 +264,14 @@ TEST(CudaGridKernels, NonFiniteAndOutOfRangeRequestsAreFlaggedForTheCpu) {
   cases.push_back(std::move(wide_case));
   const std::vector<PalettizeRequest> requests = requests_of(cases);
   CpuGridBatch batch;
-  const testing_support::GridBatchResult grid = batch.run(requests);
+  const testing_support::GridBatchResult grid = batch.run(requests, 0, GetParam());
   EXPECT_EQ(grid.for_cpu, (std::vector<std::size_t>{1, 5}));
   const std::vector<PalettizeResult> cpu = make_cpu_backend(1)->run_batch(requests);
   for (std::size_t i : {0, 2, 3, 4})
     expect_identical(grid.results[i], cpu[i], requests[i]);
 }
+
+INSTANTIATE_TEST_SUITE_P(CudaGridKernels, FlaggedRequests, testing::Bool());
 
 }  // namespace
 }  // namespace kmlut

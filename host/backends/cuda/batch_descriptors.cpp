@@ -102,11 +102,26 @@ std::vector<DeviceProblem> write_first_descriptors(const std::vector<const Devic
   return problems;
 }
 
+FirstPhaseCounts staged_counts(const BatchLayout& layout, const std::byte* pinned) {
+  return {at<std::uint32_t>(pinned, layout.staged_status),
+          at<std::uint32_t>(pinned, layout.staged_point_counts)};
+}
+
+std::size_t dp_bytes_for_largest_problems(const std::vector<const DeviceJob*>& jobs) {
+  std::size_t bytes = 0;
+  for (const DeviceJob* job : jobs)
+    bytes += job->blocks() * dp_workspace_bytes(job->max_points(), job->lut_entries());
+  return bytes;
+}
+
+bool flagged_for_cpu(const BatchLayout& layout, const std::byte* pinned, std::size_t j) {
+  return staged_counts(layout, pinned).status[j] != 0;
+}
+
 SecondPhases plan_second_phases(const std::vector<const DeviceJob*>& jobs,
                                 const BatchLayout& layout, const BatchBuffers& buffers,
-                                std::vector<DeviceProblem>& problems) {
-  const auto* status = at<std::uint32_t>(buffers.pinned, layout.staged_status);
-  const auto* point_counts = at<std::uint32_t>(buffers.pinned, layout.staged_point_counts);
+                                std::vector<DeviceProblem>& problems,
+                                const FirstPhaseCounts* counts) {
   const std::size_t region = buffers.device_size - layout.device_bytes;
   SecondPhases phases;
   phases.for_cpu.assign(jobs.size(), false);
@@ -115,13 +130,14 @@ SecondPhases plan_second_phases(const std::vector<const DeviceJob*>& jobs,
   std::size_t used = 0;
   for (std::size_t j = 0; j < jobs.size(); ++j) {
     phases.first_pack_chunk[j] = phases.pack_chunks.size();
-    phases.for_cpu[j] = status[j] != 0;
+    phases.for_cpu[j] = counts != nullptr && counts->status[j] != 0;
     if (phases.for_cpu[j])
       continue;
     const DeviceJob& job = *jobs[j];
     for (std::uint64_t b = 0; b < job.blocks(); ++b) {
       const std::size_t p = layout.jobs[j].first_problem + b;
-      const std::uint64_t points = point_counts[p];
+      // The workspace only grows with the point count: the largest fits any count.
+      const std::uint64_t points = counts != nullptr ? counts->point_counts[p] : job.max_points();
       const std::size_t bytes = dp_workspace_bytes(points, job.lut_entries());
       if (bytes > region) {  // cannot happen: the buffer holds the largest possible problem
         throw Error("DP workspace of " + std::to_string(bytes) + " bytes for " + job.request->name +

@@ -36,18 +36,40 @@ std::vector<DeviceProblem> write_first_descriptors(const std::vector<const Devic
 
 // What the second phases run, decided from the staged request status and point counts.
 struct SecondPhases {
-  std::vector<bool> for_cpu;                  // per job: the device flagged it for the CPU
+  std::vector<bool> for_cpu;                  // per job: left out (flagged by the first phases)
   std::vector<std::size_t> dp_waves;          // bounds of the DP launches in problem_ids
   std::vector<std::uint32_t> problem_ids;     // the problems clustered, wave after wave
   std::vector<PackChunk> pack_chunks;         // the chunks assigned, job after job
   std::vector<std::size_t> first_pack_chunk;  // per job and one past the end, into pack_chunks
 };
 
-// Places each problem's DP workspace (in waves when they do not all fit) and writes the problems,
-// problem ids and pack chunks into `pinned`.
+// What the first phases found, staged in `pinned`: the request status and the point counts.
+struct FirstPhaseCounts {
+  const std::uint32_t* status;
+  const std::uint32_t* point_counts;
+};
+
+FirstPhaseCounts staged_counts(const BatchLayout& layout, const std::byte* pinned);
+
+// The DP region that gives every problem of the batch its largest possible workspace: with that
+// much room the second phases are planned before the first run, and no host round trip
+// separates them.
+std::size_t dp_bytes_for_largest_problems(const std::vector<const DeviceJob*>& jobs);
+
+// Places each problem's DP workspace and writes the problems, problem ids and pack chunks into
+// `pinned`. With the first phases' counts: each problem's workspace fits its point count (in
+// waves when they do not all fit) and flagged requests are left out. Without (nullptr, before the
+// first phases run): each problem gets its largest possible workspace in one wave (the region
+// must hold dp_bytes_for_largest_problems), and every request is planned: the DP and assignment
+// bodies skip a request the first phases flag.
 SecondPhases plan_second_phases(const std::vector<const DeviceJob*>& jobs,
                                 const BatchLayout& layout, const BatchBuffers& buffers,
-                                std::vector<DeviceProblem>& problems);
+                                std::vector<DeviceProblem>& problems,
+                                const FirstPhaseCounts* counts);
+
+// Whether the device flagged job j for the CPU backend (non-finite values, or in fast mode values
+// beyond fp16's range), from the status staged with the results.
+bool flagged_for_cpu(const BatchLayout& layout, const std::byte* pinned, std::size_t j);
 
 // Job j's result from the downloaded LUT, indices, packed indices, scale and chunk sums.
 PalettizeResult take_result(const std::vector<const DeviceJob*>& jobs, std::size_t j,

@@ -55,17 +55,20 @@ void BatchSlot::start(std::vector<const DeviceJob*> jobs) {
     reserve_buffers();
     problems_ = write_first_descriptors(
         jobs_, layout_, buffers(), [&](int precision) { return rounding_tables_.get(precision); });
+    one_pass_ = device_.size() - layout_.device_bytes >= dp_bytes_for_largest_problems(jobs_);
+    if (one_pass_)
+      phases_ = plan_second_phases(jobs_, layout_, buffers(), problems_, nullptr);
     upload_and_run_first_phases();
+    if (one_pass_)
+      run_second_phases();
   });
 }
 
 void BatchSlot::reserve_buffers() {
-  // Room for every problem's largest possible DP workspace when the budget allows (one launch),
-  // else for the largest single problem (then the problems are clustered in waves).
-  std::size_t all_problems = 0;
-  for (const DeviceJob* job : jobs_) {
-    all_problems += job->blocks() * dp_workspace_bytes(job->max_points(), job->lut_entries());
-  }
+  // Room for every problem's largest possible DP workspace when the budget allows (one launch,
+  // queued with the first phases), else for the largest single problem (then the problems are
+  // clustered in waves, planned from the point counts).
+  const std::size_t all_problems = dp_bytes_for_largest_problems(jobs_);
   const std::size_t available =
       device_budget_ > layout_.device_bytes ? device_budget_ - layout_.device_bytes : 0;
   const std::size_t dp_bytes =
@@ -109,16 +112,20 @@ void BatchSlot::upload_and_run_first_phases() {
 }
 
 void BatchSlot::finish_on_device() {
+  if (one_pass_)
+    return;  // queued by start
   in_phase("histograms and unique values", [&] { first_phases_done_.synchronize(); });
   in_phase("clustering and assignment", [&] {
-    phases_ = plan_second_phases(jobs_, layout_, buffers(), problems_);
+    const FirstPhaseCounts counts = staged_counts(layout_, pinned_.data());
+    phases_ = plan_second_phases(jobs_, layout_, buffers(), problems_, &counts);
     run_second_phases();
   });
 }
 
 void BatchSlot::run_second_phases() {
   const cudaStream_t stream = stream_.get();
-  copy_to_device(device_.data(), pinned_.data(), layout_.descriptor_bytes, stream);
+  if (!one_pass_)  // else uploaded with the first phases' descriptors
+    copy_to_device(device_.data(), pinned_.data(), layout_.descriptor_bytes, stream);
   const auto* requests = device_at<const DeviceRequest>(layout_.requests);
   const auto* problems = device_at<const DeviceProblem>(layout_.problem_descriptors);
   const auto* ids = device_at<const std::uint32_t>(layout_.problem_ids);
@@ -173,7 +180,7 @@ void BatchSlot::collect(std::vector<PalettizeResult>& results, std::vector<std::
     timings.push_back(batch);
   });
   for (std::size_t j = 0; j < jobs_.size(); ++j) {
-    if (phases_.for_cpu[j]) {
+    if (flagged_for_cpu(layout_, pinned_.data(), j)) {
       for_cpu.push_back(jobs_[j]->request_index);
     } else {
       results[jobs_[j]->request_index] = take_result(jobs_, j, layout_, phases_, pinned_.data());

@@ -80,7 +80,8 @@ class BatchSlot {
   std::vector<const DeviceJob*> jobs_;
   BatchLayout layout_;
   std::vector<DeviceProblem> problems_;
-  SecondPhases phases_;  // known after the first phases
+  bool one_pass_ = false;  // the second phases were queued with the first: no round trip
+  SecondPhases phases_;
 };
 
 }  // namespace kmlut::cuda
