@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "host/backends/cpu/float_radix_sort.hpp"
 #include "host/palettize/float_format_dispatch.hpp"
 #include "kmlut/numeric/cluster_cost.hpp"
 
@@ -87,12 +88,13 @@ ScalarBlockOutcome ScalarBlockClusterer::cluster_as(const ScalarBlockTask& task)
 template <class Tag>
 bool ScalarBlockClusterer::count_patterns(const ScalarBlockTask& task) {
   const auto* values = static_cast<const typename Tag::Storage*>(task.values);
-  histogram_.reset();
+  histogram_.begin(task.block.size());
   bool in_range = true;
   task.block.for_each([&](std::uint64_t i) {
     in_range = in_range && in_half_range<Tag>(values[i]);
     histogram_.add(histogram_pattern<Tag>(values[i]));
   });
+  histogram_.finish();
   return in_range;
 }
 
@@ -164,11 +166,35 @@ void ScalarBlockClusterer::measure_from_histogram(const ScalarBlockTask& task,
 }
 
 // Every value of the block in ascending order (equal values in element order), with their
-// sensitivities when there are some.
+// sensitivities when there are some. Values that float32 holds exactly are radix sorted.
 template <class Tag>
 void ScalarBlockClusterer::sort_block(const ScalarBlockTask& task) {
   const auto* values = static_cast<const typename Tag::Storage*>(task.values);
   sorted_.clear();
+  if constexpr (Tag::dtype != DType::F64) {
+    const auto as_float = [&](std::uint64_t i) {
+      return static_cast<float>(Tag::Format::to_double(values[i]));
+    };
+    if (task.sensitivity == nullptr) {
+      keys_.clear();
+      task.block.for_each([&](std::uint64_t i) { keys_.push_back(float_sort_key(as_float(i))); });
+      radix_sort_by_key(keys_, key_scratch_);
+      for (const std::uint32_t key : keys_)
+        sorted_.push_back(float_of_sort_key(key));
+      return;
+    }
+    keyed_weights_.clear();
+    task.block.for_each([&](std::uint64_t i) {
+      keyed_weights_.push_back({float_sort_key(as_float(i)), task.sensitivity[i]});
+    });
+    radix_sort_by_key(keyed_weights_, keyed_weight_scratch_);
+    sorted_weights_.clear();
+    for (const KeyedWeight& item : keyed_weights_) {
+      sorted_.push_back(float_of_sort_key(item.key));
+      sorted_weights_.push_back(item.weight);
+    }
+    return;
+  }
   if (task.sensitivity == nullptr) {
     task.block.for_each(
         [&](std::uint64_t i) { sorted_.push_back(Tag::Format::to_double(values[i])); });

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "host/backends/cpu/fast_mode_histogram.hpp"
+#include "host/backends/cpu/float_radix_sort.hpp"
 #include "host/palettize/block_layout.hpp"
 #include "kmlut/dtype.hpp"
 #include "kmlut/exact_kmeans1d.hpp"
@@ -42,6 +43,12 @@ struct ScalarBlockOutcome {
 // Holds the scratch of one worker thread; not thread-safe.
 class ScalarBlockClusterer {
  public:
+  // `counting` forces how the histogram counts (tests compare the two); by default it follows the
+  // block's size.
+  explicit ScalarBlockClusterer(
+      FastModeHistogram::Counting counting = FastModeHistogram::Counting::BySize)
+      : histogram_(counting) {}
+
   ScalarBlockOutcome cluster(const ScalarBlockTask& task);
 
  private:
@@ -71,9 +78,13 @@ class ScalarBlockClusterer {
   std::vector<double> weights_;
   std::vector<double> sorted_;          // all-values path: every value of the block, sorted
   std::vector<double> sorted_weights_;  // ... and their sensitivities, with sensitivities
-  std::vector<std::uint64_t> order_;    // ... the element order sorting them
-  std::vector<std::size_t> ends_;       // all-values path: cluster ends over `sorted_`
-  std::vector<double> upper_;           // all-values path: the largest value of each cluster
+  std::vector<std::uint64_t> order_;    // ... the element order sorting them (F64)
+  std::vector<std::uint32_t> keys_;     // ... or their radix sort keys (float32 values)
+  std::vector<std::uint32_t> key_scratch_;
+  std::vector<KeyedWeight> keyed_weights_;  // ... with their sensitivities
+  std::vector<KeyedWeight> keyed_weight_scratch_;
+  std::vector<std::size_t> ends_;  // all-values path: cluster ends over `sorted_`
+  std::vector<double> upper_;      // all-values path: the largest value of each cluster
 };
 
 }  // namespace kmlut::cpu
