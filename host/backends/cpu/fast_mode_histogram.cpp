@@ -1,5 +1,6 @@
 #include "host/backends/cpu/fast_mode_histogram.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace kmlut::cpu {
@@ -40,6 +41,20 @@ void FastModeHistogram::begin(std::uint64_t elements) {
     keys_.resize(elements);
     sorted_keys_.resize(elements);
   }
+}
+
+void FastModeHistogram::absorb(FastModeHistogram& part) {
+  sorting_ = false;
+  for (std::uint32_t key = part.min_key_; key <= part.max_key_; ++key) {
+    counts_[key] += part.counts_[key];
+    part.counts_[key] = 0;
+  }
+  if (part.min_key_ <= part.max_key_) {
+    min_key_ = std::min(min_key_, part.min_key_);
+    max_key_ = std::max(max_key_, part.max_key_);
+  }
+  part.min_key_ = kBins;
+  part.max_key_ = 0;
 }
 
 void FastModeHistogram::finish() {

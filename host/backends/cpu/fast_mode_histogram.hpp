@@ -48,6 +48,10 @@ class FastModeHistogram {
     max_key_ = key > max_key_ ? key : max_key_;
   }
 
+  // Adds the bins of `part` (which counts in bins) to this block's, and empties them: one block
+  // counted by several threads. This block then counts in bins too.
+  void absorb(FastModeHistogram& part);
+
   // Ends the block's counting: the distinct keys in ascending order with their counts (the bins
   // are left empty for the next block).
   void finish();

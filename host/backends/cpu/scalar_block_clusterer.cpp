@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "host/backends/cpu/float_radix_sort.hpp"
 #include "host/palettize/float_format_dispatch.hpp"
@@ -49,9 +50,26 @@ bool in_half_range(typename Tag::Storage stored) {
 
 }  // namespace
 
-ScalarBlockOutcome ScalarBlockClusterer::cluster(const ScalarBlockTask& task) {
+ScalarBlockOutcome ScalarBlockClusterer::cluster(const ScalarBlockTask& task, ThreadPool* pool) {
+  pool_ = pool;
   return palettize::with_float_format(task.dtype,
                                       [&](auto tag) { return cluster_as<decltype(tag)>(task); });
+}
+
+template <class Body>
+void ScalarBlockClusterer::over_chunks(const ScalarBlockTask& task, Body&& body) const {
+  const std::uint64_t size = task.block.size();
+  const std::size_t chunks = static_cast<std::size_t>((size + kChunkElements - 1) / kChunkElements);
+  const auto run_chunk = [&](unsigned worker, std::size_t chunk) {
+    const std::uint64_t begin = chunk * kChunkElements;
+    body(worker, chunk, begin, std::min(size, begin + kChunkElements));
+  };
+  if (pool_ != nullptr && chunks > 1) {
+    pool_->run(chunks, run_chunk);
+    return;
+  }
+  for (std::size_t chunk = 0; chunk < chunks; ++chunk)
+    run_chunk(0, chunk);
 }
 
 template <class Tag>
@@ -89,13 +107,37 @@ template <class Tag>
 bool ScalarBlockClusterer::count_patterns(const ScalarBlockTask& task) {
   const auto* values = static_cast<const typename Tag::Storage*>(task.values);
   histogram_.begin(task.block.size());
-  bool in_range = true;
-  task.block.for_each([&](std::uint64_t i) {
-    in_range = in_range && in_half_range<Tag>(values[i]);
-    histogram_.add(histogram_pattern<Tag>(values[i]));
-  });
+  if (task.block.size() <= kChunkElements) {
+    bool in_range = true;
+    task.block.for_each([&](std::uint64_t i) {
+      in_range = in_range && in_half_range<Tag>(values[i]);
+      histogram_.add(histogram_pattern<Tag>(values[i]));
+    });
+    histogram_.finish();
+    return in_range;
+  }
+  // Counts are integers: adding each worker's bins gives the same histogram for any schedule.
+  const std::size_t workers = pool_ != nullptr ? pool_->size() : 1;
+  while (partials_.size() < workers)
+    partials_.emplace_back(FastModeHistogram::Counting::Bins);
+  for (std::size_t w = 0; w < workers; ++w)
+    partials_[w].begin(task.block.size());
+  chunk_in_range_.assign((task.block.size() + kChunkElements - 1) / kChunkElements, 1);
+  over_chunks(task,
+              [&](unsigned worker, std::size_t chunk, std::uint64_t begin, std::uint64_t end) {
+                FastModeHistogram& partial = partials_[worker];
+                bool in_range = true;
+                task.block.for_each_between(begin, end, [&](std::uint64_t i) {
+                  in_range = in_range && in_half_range<Tag>(values[i]);
+                  partial.add(histogram_pattern<Tag>(values[i]));
+                });
+                chunk_in_range_[chunk] = in_range ? 1 : 0;
+              });
+  for (std::size_t w = 0; w < workers; ++w)
+    histogram_.absorb(partials_[w]);
   histogram_.finish();
-  return in_range;
+  return std::all_of(chunk_in_range_.begin(), chunk_in_range_.end(),
+                     [](std::uint8_t in_range) { return in_range != 0; });
 }
 
 template <class Tag>
@@ -126,25 +168,37 @@ void ScalarBlockClusterer::sum_sensitivity_per_value(const ScalarBlockTask& task
 // the scale).
 template <class Tag, class IndexOf>
 void ScalarBlockClusterer::assign(const ScalarBlockTask& task, ScalarBlockOutcome& outcome,
-                                  IndexOf&& index_of) const {
+                                  IndexOf&& index_of) {
   const auto* values = static_cast<const typename Tag::Storage*>(task.values);
   if (outcome.measured || !task.measure) {
-    task.block.for_each([&](std::uint64_t i) { task.indices[i] = index_of(values[i]); });
+    over_chunks(task, [&](unsigned, std::size_t, std::uint64_t begin, std::uint64_t end) {
+      task.block.for_each_between(begin, end,
+                                  [&](std::uint64_t i) { task.indices[i] = index_of(values[i]); });
+    });
     return;
   }
   const auto* lut = static_cast<const typename Tag::Storage*>(task.lut);
-  double sse = 0.0;
-  double sq_norm = 0.0;
-  task.block.for_each([&](std::uint64_t i) {
-    const std::uint8_t index = index_of(values[i]);
-    task.indices[i] = index;
-    const double value = Tag::Format::to_double(values[i]);
-    const double error = value - Tag::Format::to_double(lut[index]);
-    sse += error * error;
-    sq_norm += value * value;
+  const std::size_t chunks =
+      static_cast<std::size_t>((task.block.size() + kChunkElements - 1) / kChunkElements);
+  chunk_sse_.assign(chunks, 0.0);
+  chunk_sq_norm_.assign(chunks, 0.0);
+  over_chunks(task, [&](unsigned, std::size_t chunk, std::uint64_t begin, std::uint64_t end) {
+    double sse = 0.0;
+    double sq_norm = 0.0;
+    task.block.for_each_between(begin, end, [&](std::uint64_t i) {
+      const std::uint8_t index = index_of(values[i]);
+      task.indices[i] = index;
+      const double value = Tag::Format::to_double(values[i]);
+      const double error = value - Tag::Format::to_double(lut[index]);
+      sse += error * error;
+      sq_norm += value * value;
+    });
+    chunk_sse_[chunk] = sse;
+    chunk_sq_norm_[chunk] = sq_norm;
   });
-  outcome.sse = sse;
-  outcome.sq_norm = sq_norm;
+  // In chunk order; one chunk's sum is the whole block's, as when blocks were never split.
+  outcome.sse = std::accumulate(chunk_sse_.begin(), chunk_sse_.end(), 0.0);
+  outcome.sq_norm = std::accumulate(chunk_sq_norm_.begin(), chunk_sq_norm_.end(), 0.0);
   outcome.measured = true;
 }
 

@@ -9,6 +9,7 @@
 
 #include "host/backends/cpu/fast_mode_histogram.hpp"
 #include "host/backends/cpu/float_radix_sort.hpp"
+#include "host/backends/cpu/thread_pool.hpp"
 #include "host/palettize/block_layout.hpp"
 #include "kmlut/dtype.hpp"
 #include "kmlut/exact_kmeans1d.hpp"
@@ -49,7 +50,12 @@ class ScalarBlockClusterer {
       FastModeHistogram::Counting counting = FastModeHistogram::Counting::BySize)
       : histogram_(counting) {}
 
-  ScalarBlockOutcome cluster(const ScalarBlockTask& task);
+  // With a pool, a block of several chunks (kChunkElements) counts and assigns its chunks on it.
+  // The chunks do not depend on the pool: the error is summed per chunk, then over the chunks in
+  // order, so the bytes are the same with any pool or none.
+  ScalarBlockOutcome cluster(const ScalarBlockTask& task, ThreadPool* pool = nullptr);
+
+  static constexpr std::uint64_t kChunkElements = std::uint64_t{1} << 18;
 
  private:
   template <class Tag>
@@ -67,11 +73,19 @@ class ScalarBlockClusterer {
   template <class Tag>
   void measure_from_histogram(const ScalarBlockTask& task, ScalarBlockOutcome& outcome) const;
   template <class Tag, class IndexOf>
-  void assign(const ScalarBlockTask& task, ScalarBlockOutcome& outcome, IndexOf&& index_of) const;
+  void assign(const ScalarBlockTask& task, ScalarBlockOutcome& outcome, IndexOf&& index_of);
   template <class Tag>
   void write_lut(const ScalarBlockTask& task);
+  // Calls body(worker, chunk, begin, end) for each chunk of the block, on the pool if there is one.
+  template <class Body>
+  void over_chunks(const ScalarBlockTask& task, Body&& body) const;
 
+  ThreadPool* pool_ = nullptr;
   FastModeHistogram histogram_;
+  std::vector<FastModeHistogram> partials_;  // a split block's counts, one per worker
+  std::vector<std::uint8_t> chunk_in_range_;
+  std::vector<double> chunk_sse_;
+  std::vector<double> chunk_sq_norm_;
   ExactKMeans1D solver_;
   KMeans1DSolution solution_;
   std::vector<double> points_;
