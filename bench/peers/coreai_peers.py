@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """kmlut next to coreai_opt 0.3.0, end to end on a real checkpoint, on the same bytes, in one run.
 
-usage: python3 bench/peers/coreai_peers.py [--kmlut PATH] [--threads N] [--repeat N]
-                                           [--configs a,b] [--input MODEL.safetensors] [--out DIR]
+usage: python3 bench/peers/coreai_peers.py [--kmlut PATH] [--baseline PATH] [--threads N]
+                                           [--repeat N] [--configs a,b] [--input MODEL.safetensors]
+                                           [--out DIR] [--no-coreai]
 
 For each config of issue 13's table (w4 group-16 fp16, w6 per-tensor bf16, w3 all-values fp32 with
 axis-1 groups of 64, vector d4 fp32 on 4 tensors) the checkpoint (default all-MiniLM-L6-v2 from
 .venv) is recast to the config's dtype and written once; then
 - kmlut: `kmlut palettize IN OUT --config C --threads T --force --quiet`, the wall time of the
-  process (read, cluster, write), the median of --repeat runs;
+  process (read, cluster, write), the median of --repeat runs; with --baseline, a second kmlut
+  binary (an older build) too, its runs alternating with the first's, and their outputs compared
+  byte for byte;
 - coreai_opt: KMeansPalettizer(model, config).prepare(...) with its default num_workers=1, as
   tests/oracles/coreai_opt_oracle.py builds the model; the time of prepare() alone (building the
   torch model from the tensors is not timed), once (it is slow), torch limited to T threads.
@@ -72,6 +75,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kmlut", default=os.path.join(REPO, "build", "cpu", "host", "cli",
                                                         "kmlut"))
+    parser.add_argument("--baseline", help="a second kmlut binary to time in the same run")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3, help="kmlut runs per config (median)")
     parser.add_argument("--configs", default=",".join(CONFIGS))
@@ -89,17 +93,22 @@ def minilm_path():
     return found[0]
 
 
-def time_kmlut(args, checkpoint, config, work):
-    out = os.path.join(work, "kmlut-out.safetensors")
-    command = [args.kmlut, "palettize", checkpoint, out, "--config", config, "--threads",
-               str(args.threads), "--force", "--quiet"]
-    seconds = []
+def time_kmlut(args, binaries, checkpoint, config, work):
+    """{binary: [seconds]} with the binaries' runs alternating; whether their outputs are equal."""
+    seconds = {binary: [] for binary in binaries}
+    outputs = {binary: os.path.join(work, f"kmlut-out-{i}.safetensors")
+               for i, binary in enumerate(binaries)}
     for _ in range(args.repeat):
-        start = time.perf_counter()
-        subprocess.run(command, check=True)
-        seconds.append(time.perf_counter() - start)
-    os.remove(out)
-    return statistics.median(seconds), seconds
+        for binary in binaries:
+            command = [binary, "palettize", checkpoint, outputs[binary], "--config", config,
+                       "--threads", str(args.threads), "--force", "--quiet"]
+            start = time.perf_counter()
+            subprocess.run(command, check=True)
+            seconds[binary].append(time.perf_counter() - start)
+    contents = [open(outputs[b], "rb").read() for b in binaries]
+    for path in outputs.values():
+        os.remove(path)
+    return seconds, all(c == contents[0] for c in contents)
 
 
 def time_coreai(tensors, config):
@@ -128,21 +137,33 @@ def main():
             config = os.path.join(work, f"{name}.yaml")
             with open(config, "w") as f:
                 f.write(text)
-            kmlut_s, kmlut_runs = time_kmlut(args, checkpoint, config, work)
+            binaries = [args.kmlut] + ([args.baseline] if args.baseline else [])
+            runs, same = time_kmlut(args, binaries, checkpoint, config, work)
+            kmlut_s = statistics.median(runs[args.kmlut])
             coreai_s = None if args.no_coreai else time_coreai(tensors, config)
-            row = {"config": name, "dtype": dtype, "kmlut_s": kmlut_s, "kmlut_runs": kmlut_runs,
-                   "coreai_s": coreai_s,
+            row = {"config": name, "dtype": dtype, "kmlut_s": kmlut_s,
+                   "kmlut_runs": runs[args.kmlut], "coreai_s": coreai_s,
                    "ratio": coreai_s / kmlut_s if coreai_s else None}
+            if args.baseline:
+                row.update({"baseline_s": statistics.median(runs[args.baseline]),
+                            "baseline_runs": runs[args.baseline], "same_bytes": same})
             rows.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
     header = (f"{os.path.basename(source)}; {platform.processor() or platform.machine()}, "
               f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the end; "
               f"{args.threads} threads; kmlut median of {args.repeat}, coreai_opt once")
-    lines = [header, "", "| config | coreai_opt 0.3.0 | kmlut | ratio |", "|---|---|---|---|"]
+    baseline = ["kmlut baseline", "coreai_opt / baseline", "same bytes"] if args.baseline else []
+    columns = ["config", "coreai_opt 0.3.0"] + baseline + ["kmlut", "coreai_opt / kmlut"]
+    lines = [header, "", "| " + " | ".join(columns) + " |", "|---" * len(columns) + "|"]
     for r in rows:
         coreai = f"{r['coreai_s']:.2f} s" if r["coreai_s"] else "not run"
-        ratio = f"{r['ratio']:.1f}×" if r["ratio"] else "-"
-        lines.append(f"| {r['config']} | {coreai} | {r['kmlut_s']:.3f} s | {ratio} |")
+        cells = [r["config"], coreai]
+        if args.baseline:
+            cells += [f"{r['baseline_s']:.3f} s",
+                      f"{r['coreai_s'] / r['baseline_s']:.1f}×" if r["coreai_s"] else "-",
+                      "yes" if r["same_bytes"] else "NO"]
+        cells += [f"{r['kmlut_s']:.3f} s", f"{r['ratio']:.1f}×" if r["ratio"] else "-"]
+        lines.append("| " + " | ".join(cells) + " |")
     table = "\n".join(lines)
     print(table)
     if args.out:
