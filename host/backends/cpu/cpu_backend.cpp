@@ -4,6 +4,7 @@
 // outputs, and a vector block large enough to be split runs its chunks through the same pool with
 // fixed-order reductions, so the bytes do not depend on threads.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -50,6 +51,7 @@ struct PreparedJob {
   std::vector<double> block_sq_norm;
   std::vector<std::uint8_t> block_unique;
   std::vector<std::size_t> block_iterations;
+  std::vector<BackendPhaseSeconds> block_phases;
   // With lut_qspec: each block's codes, scale and zero point. Meanwhile result.lut holds the
   // dequantized entries in the weight's dtype, from which the error is measured.
   std::vector<std::uint8_t> lut_codes;
@@ -332,6 +334,7 @@ class CpuBackend final : public Backend {
     job.block_sq_norm.assign(blocks, 0.0);
     job.block_unique.assign(blocks, 0);
     job.block_iterations.assign(blocks, 0);
+    job.block_phases.assign(blocks, {});
     if (request.spec.lut_qspec) {
       job.lut_codes.resize(blocks * job.lut_entries());
       job.lut_scales.resize(blocks * dtype_bits(request.weight.dtype) / 8);
@@ -354,6 +357,7 @@ class CpuBackend final : public Backend {
     }
     if (measured)
       return;
+    const auto start = std::chrono::steady_clock::now();
     palettize::with_float_format(dtype, [&](auto tag) {
       if (job.vector) {
         measure_vector_block<decltype(tag)>(job, block);
@@ -361,6 +365,10 @@ class CpuBackend final : public Backend {
         measure_scalar_block<decltype(tag)>(job, block);
       }
     });
+    if (!job.vector) {
+      job.block_phases[block].assign +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
   }
 
   static std::uint8_t* block_lut(PreparedJob& job, std::size_t block) {
@@ -385,6 +393,7 @@ class CpuBackend final : public Backend {
     task.lut = block_lut(job, block);
     const ScalarBlockOutcome outcome = clusterer.cluster(task, pool);
     job.block_unique[block] = outcome.unique_path ? 1 : 0;
+    job.block_phases[block] = outcome.seconds;
     if (outcome.measured) {
       job.block_sse[block] = outcome.sse;
       job.block_sq_norm[block] = outcome.sq_norm;
@@ -425,7 +434,14 @@ class CpuBackend final : public Backend {
         static_cast<std::size_t>(std::count(job.block_unique.begin(), job.block_unique.end(), 1));
     result.lloyd_iterations =
         std::accumulate(job.block_iterations.begin(), job.block_iterations.end(), std::size_t{0});
+    for (const BackendPhaseSeconds& phases : job.block_phases)
+      result.phases += phases;
+    const auto start = std::chrono::steady_clock::now();
     pack_indices(result, request.spec.n_bits, pool);
+    if (!job.vector) {
+      result.phases.pack =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
     if (request.spec.lut_qspec) {
       result.lut = std::move(job.lut_codes);
       result.lut_scale = std::move(job.lut_scales);

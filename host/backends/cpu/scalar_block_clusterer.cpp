@@ -1,6 +1,7 @@
 #include "host/backends/cpu/scalar_block_clusterer.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <numeric>
 
@@ -9,6 +10,21 @@
 #include "kmlut/numeric/cluster_cost.hpp"
 
 namespace kmlut::cpu {
+
+// The seconds of each phase: lap() gives those since the previous lap (or the start).
+class Laps {
+ public:
+  double lap() {
+    const auto now = std::chrono::steady_clock::now();
+    const double seconds = std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+    return seconds;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
 namespace {
 
 constexpr double kHalfMax = 65504.0;
@@ -77,11 +93,12 @@ ScalarBlockOutcome ScalarBlockClusterer::cluster_as(const ScalarBlockTask& task)
   // coreai_opt: fp16 blocks always take the unique path (rounded only in fast mode); other blocks
   // only in fast mode and when every value fits fp16's range.
   ScalarBlockOutcome outcome;
+  Laps laps;
   outcome.unique_path = (Tag::dtype == DType::F16 || task.fast_mode) && count_patterns<Tag>(task);
   if (outcome.unique_path) {
-    solve_unique<Tag>(task, task.fast_mode);
+    solve_unique<Tag>(task, task.fast_mode, laps, outcome.seconds);
   } else {
-    solve_all_values<Tag>(task);
+    solve_all_values<Tag>(task, laps, outcome.seconds);
   }
   write_lut<Tag>(task);
   const bool per_pattern = sizeof(typename Tag::Storage) == 2 && outcome.unique_path;
@@ -99,6 +116,7 @@ ScalarBlockOutcome ScalarBlockClusterer::cluster_as(const ScalarBlockTask& task)
                                        upper_.begin());
     });
   }
+  outcome.seconds.assign = laps.lap();
   return outcome;
 }
 
@@ -141,13 +159,16 @@ bool ScalarBlockClusterer::count_patterns(const ScalarBlockTask& task) {
 }
 
 template <class Tag>
-void ScalarBlockClusterer::solve_unique(const ScalarBlockTask& task, bool round) {
+void ScalarBlockClusterer::solve_unique(const ScalarBlockTask& task, bool round, Laps& laps,
+                                        BackendPhaseSeconds& seconds) {
   const float* table = round ? task.rounding_table : nullptr;
   histogram_.collect([&](std::uint16_t pattern) { return clustered_value<Tag>(pattern, table); },
                      points_, weights_);
   if (task.sensitivity != nullptr)
     sum_sensitivity_per_value<Tag>(task);
+  seconds.unique = laps.lap();
   solver_.solve(points_.data(), weights_.data(), points_.size(), 1 << task.n_bits, solution_);
+  seconds.solve = laps.lap();
   histogram_.assign_clusters(solution_.cluster_ends);
 }
 
@@ -268,7 +289,8 @@ void ScalarBlockClusterer::sort_block(const ScalarBlockTask& task) {
 }
 
 template <class Tag>
-void ScalarBlockClusterer::solve_all_values(const ScalarBlockTask& task) {
+void ScalarBlockClusterer::solve_all_values(const ScalarBlockTask& task, Laps& laps,
+                                            BackendPhaseSeconds& seconds) {
   sort_block<Tag>(task);
   const bool weighted = task.sensitivity != nullptr;
   // Equal values are one weighted point: the same optimum as clustering every copy, in less work.
@@ -284,7 +306,9 @@ void ScalarBlockClusterer::solve_all_values(const ScalarBlockTask& task) {
       weights_.push_back(weight);
     }
   }
+  seconds.unique = laps.lap();
   solver_.solve(points_.data(), weights_.data(), points_.size(), 1 << task.n_bits, solution_);
+  seconds.solve = laps.lap();
   // The centroids are recomputed over every value, with kmeans1d's running mean, so that their
   // rounding matches coreai_opt's (which clusters every value) bit for bit.
   ends_.clear();

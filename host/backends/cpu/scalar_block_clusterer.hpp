@@ -13,6 +13,7 @@
 #include "host/palettize/block_layout.hpp"
 #include "kmlut/dtype.hpp"
 #include "kmlut/exact_kmeans1d.hpp"
+#include "kmlut/palettize.hpp"
 
 namespace kmlut::cpu {
 
@@ -39,7 +40,10 @@ struct ScalarBlockOutcome {
   bool measured = false;
   double sse = 0.0;
   double sq_norm = 0.0;
+  BackendPhaseSeconds seconds;  // unique, solve and assign
 };
+
+class Laps;  // a stopwatch of the clusterer's phases
 
 // Holds the scratch of one worker thread; not thread-safe.
 class ScalarBlockClusterer {
@@ -63,13 +67,14 @@ class ScalarBlockClusterer {
   template <class Tag>
   bool count_patterns(const ScalarBlockTask& task);
   template <class Tag>
-  void solve_unique(const ScalarBlockTask& task, bool round);
+  void solve_unique(const ScalarBlockTask& task, bool round, Laps& laps,
+                    BackendPhaseSeconds& seconds);
   template <class Tag>
   void sum_sensitivity_per_value(const ScalarBlockTask& task);
   template <class Tag>
   void sort_block(const ScalarBlockTask& task);
   template <class Tag>
-  void solve_all_values(const ScalarBlockTask& task);
+  void solve_all_values(const ScalarBlockTask& task, Laps& laps, BackendPhaseSeconds& seconds);
   template <class Tag>
   void measure_from_histogram(const ScalarBlockTask& task, ScalarBlockOutcome& outcome) const;
   template <class Tag, class IndexOf>
