@@ -128,7 +128,7 @@ TEST(UniqueCounting, RadixSortOrdersFloatsAsStableSortDoes) {
   for (std::size_t i = 0; i < values.size(); ++i)
     items.push_back({cpu::float_sort_key(values[i]), static_cast<float>(i)});
   std::vector<cpu::KeyedWeight> scratch;
-  cpu::radix_sort_by_key(items, scratch);
+  cpu::radix_sort_by_key<3>(items, scratch);
 
   std::vector<std::size_t> order(values.size());
   for (std::size_t i = 0; i < order.size(); ++i)

@@ -1,27 +1,13 @@
 #include "host/backends/cpu/fast_mode_histogram.hpp"
 
 #include <algorithm>
-#include <array>
+
+#include "host/backends/cpu/radix_sort.hpp"
 
 namespace kmlut::cpu {
 namespace {
 
 constexpr std::uint32_t kBins = 1u << 16;
-
-// One stable counting pass of an LSD radix sort over the byte at `shift`.
-void radix_pass(const std::uint16_t* from, std::uint16_t* to, std::size_t n, int shift) {
-  std::array<std::size_t, 256> start{};
-  for (std::size_t i = 0; i < n; ++i)
-    ++start[(from[i] >> shift) & 0xFFu];
-  std::size_t offset = 0;
-  for (std::size_t& bucket : start) {
-    const std::size_t count = bucket;
-    bucket = offset;
-    offset += count;
-  }
-  for (std::size_t i = 0; i < n; ++i)
-    to[start[(from[i] >> shift) & 0xFFu]++] = from[i];
-}
 
 }  // namespace
 
@@ -36,11 +22,9 @@ FastModeHistogram::FastModeHistogram(Counting counting)
 void FastModeHistogram::begin(std::uint64_t elements) {
   sorting_ =
       counting_ == Counting::Sort || (counting_ == Counting::BySize && elements < kSortBelow);
-  added_ = 0;
-  if (sorting_ && keys_.size() < elements) {
-    keys_.resize(elements);
-    sorted_keys_.resize(elements);
-  }
+  keys_.clear();
+  if (sorting_)
+    keys_.reserve(elements);  // kept from block to block: no allocation once grown
 }
 
 void FastModeHistogram::absorb(FastModeHistogram& part) {
@@ -68,9 +52,8 @@ void FastModeHistogram::finish() {
 }
 
 void FastModeHistogram::finish_sorting() {
-  const std::size_t n = added_;
-  radix_pass(keys_.data(), sorted_keys_.data(), n, 0);
-  radix_pass(sorted_keys_.data(), keys_.data(), n, 8);
+  radix_sort_by_key<2>(keys_, sorted_keys_);
+  const std::size_t n = keys_.size();
   for (std::size_t i = 0; i < n;) {
     const std::uint16_t key = keys_[i];
     std::size_t end = i + 1;

@@ -4,7 +4,7 @@
 // -0 merged, because the fp16 cast and the fast-mode rounding never reorder values. After
 // clustering it maps every pattern to its cluster index.
 //
-// The cost follows the block's size: a small block sorts its keys (two radix passes) and
+// The cost follows the block's size: a small block radix sorts its keys (two passes) and
 // run-length encodes them; a large one counts them in 65,536 bins and walks the bins it used.
 // Both give the same distinct keys and counts, so the results do not depend on which one ran.
 // Every buffer is reused from block to block: nothing is allocated once it has grown.
@@ -40,7 +40,7 @@ class FastModeHistogram {
   void add(std::uint16_t pattern) {
     const std::uint32_t key = key_of(pattern);
     if (sorting_) {
-      keys_[added_++] = static_cast<std::uint16_t>(key);
+      keys_.push_back(static_cast<std::uint16_t>(key));
       return;
     }
     ++counts_[key];
@@ -115,7 +115,6 @@ class FastModeHistogram {
   // Sorting: the block's keys and the radix sort's second buffer.
   std::vector<std::uint16_t> keys_;
   std::vector<std::uint16_t> sorted_keys_;
-  std::uint64_t added_ = 0;
   // Either way: the distinct keys, ascending, and their counts.
   std::vector<std::uint32_t> distinct_keys_;
   std::vector<std::uint32_t> distinct_counts_;

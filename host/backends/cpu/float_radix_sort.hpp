@@ -1,15 +1,14 @@
-// A stable LSD radix sort of float32 values by value, for the all-values path's points: three
-// counting passes (11, 11 and 10 bits) instead of a comparison sort. Keys order floats as their
-// values compare: the sign bit of a positive is set, every bit of a negative flipped, and -0 takes
-// +0's key, so the two zeros are one value and keep their element order, as std::stable_sort
-// keeps equal values. Items are keys alone or keys with a payload (a sensitivity).
+// Radix sort keys for float32 values, for the all-values path's points (radix_sort.hpp: three
+// counting passes instead of a comparison sort). Keys order floats as their values compare: the
+// sign bit of a positive is set, every bit of a negative flipped, and -0 takes +0's key, so the two
+// zeros are one value and keep their element order, as std::stable_sort keeps equal values. Items
+// are keys alone or keys with a payload (a sensitivity).
 #pragma once
 
-#include <array>
-#include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <vector>
+
+#include "host/backends/cpu/radix_sort.hpp"
 
 namespace kmlut::cpu {
 
@@ -34,42 +33,8 @@ struct KeyedWeight {
   float weight;
 };
 
-inline std::uint32_t sort_key_of(std::uint32_t item) {
-  return item;
-}
 inline std::uint32_t sort_key_of(const KeyedWeight& item) {
   return item.key;
-}
-
-// Sorts `items` by key, stably; `scratch` is a second buffer, grown as needed and kept for reuse.
-template <class Item>
-void radix_sort_by_key(std::vector<Item>& items, std::vector<Item>& scratch) {
-  constexpr int kShifts[] = {0, 11, 22};
-  constexpr std::uint32_t kMask = (1u << 11) - 1;
-  const std::size_t n = items.size();
-  if (n == 0)
-    return;
-  scratch.resize(n);
-  Item* from = items.data();
-  Item* to = scratch.data();
-  for (const int shift : kShifts) {
-    std::array<std::size_t, kMask + 1> start{};
-    for (std::size_t i = 0; i < n; ++i)
-      ++start[(sort_key_of(from[i]) >> shift) & kMask];
-    if (start[(sort_key_of(from[0]) >> shift) & kMask] == n)
-      continue;  // every key has the same digit here: the pass would not move anything
-    std::size_t offset = 0;
-    for (std::size_t& bucket : start) {
-      const std::size_t count = bucket;
-      bucket = offset;
-      offset += count;
-    }
-    for (std::size_t i = 0; i < n; ++i)
-      to[start[(sort_key_of(from[i]) >> shift) & kMask]++] = from[i];
-    std::swap(from, to);
-  }
-  if (from != items.data())
-    items.swap(scratch);
 }
 
 }  // namespace kmlut::cpu

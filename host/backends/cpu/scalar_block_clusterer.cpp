@@ -253,7 +253,7 @@ void ScalarBlockClusterer::sort_block(const ScalarBlockTask& task) {
     if (task.sensitivity == nullptr) {
       keys_.clear();
       task.block.for_each([&](std::uint64_t i) { keys_.push_back(float_sort_key(as_float(i))); });
-      radix_sort_by_key(keys_, key_scratch_);
+      radix_sort_by_key<3>(keys_, key_scratch_);
       for (const std::uint32_t key : keys_)
         sorted_.push_back(float_of_sort_key(key));
       return;
@@ -262,7 +262,7 @@ void ScalarBlockClusterer::sort_block(const ScalarBlockTask& task) {
     task.block.for_each([&](std::uint64_t i) {
       keyed_weights_.push_back({float_sort_key(as_float(i)), task.sensitivity[i]});
     });
-    radix_sort_by_key(keyed_weights_, keyed_weight_scratch_);
+    radix_sort_by_key<3>(keyed_weights_, keyed_weight_scratch_);
     sorted_weights_.clear();
     for (const KeyedWeight& item : keyed_weights_) {
       sorted_.push_back(float_of_sort_key(item.key));
