@@ -31,7 +31,7 @@ sys.path.insert(0, str(HERE))
 import peer_env  # noqa: E402
 from peer_env import REPO, log  # noqa: E402
 
-DEFAULT_WORKLOADS = "scalar-pertensor,scalar-group16,scalar-allvalues,vector"
+DEFAULT_WORKLOADS = "scalar-pertensor,scalar-group16,scalar-smallblocks,scalar-allvalues,vector"
 SWEEP_SHAPES = ["256x1024", "1024x1024", "1024x4096", "4096x4096"]
 QUICK_SWEEP_SHAPES = ["64x256", "256x1024"]
 

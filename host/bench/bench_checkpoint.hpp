@@ -11,4 +11,11 @@ namespace kmlut::bench {
 
 Workload checkpoint_workload(const WorkloadOptions& options);
 
+// The `real-checkpoint` workload: a real model end to end with issue 13's four configurations (w4
+// group-16 fp16, w6 per-tensor bf16, w3 all-values fp32 with axis-1 groups of 64, vector d4 fp32
+// on 4 tensors; bench/peers/coreai_peers.py runs coreai_opt on the same), the checkpoint recast
+// to each one's dtype first (not timed). The checkpoint is --input (all-MiniLM-L6-v2 is the one
+// meant) or a generated one of MiniLM's shapes (--quick: a tiny one of the same layout).
+Workload real_checkpoint_workload(const WorkloadOptions& options);
+
 }  // namespace kmlut::bench

@@ -17,7 +17,13 @@ using Shape = std::vector<std::int64_t>;
 
 // The generated data of each tensor workload comes from its own stream, so workloads do not share
 // values and adding one does not change the others.
-enum Stream : std::uint64_t { kPerTensor = 1, kGroup16 = 2, kAllValues = 3, kVector = 4 };
+enum Stream : std::uint64_t {
+  kPerTensor = 1,
+  kGroup16 = 2,
+  kAllValues = 3,
+  kVector = 4,
+  kSmallBlocks = 5
+};
 
 std::string shape_text(const Shape& shape) {
   std::string text;
@@ -173,6 +179,17 @@ Workload scalar_group16(const WorkloadOptions& options) {
   return workload;
 }
 
+// Group-16 blocks of 16x384 values, as in small transformer layers (all-MiniLM-L6-v2): the cost
+// per block that large blocks hide shows here.
+Workload scalar_smallblocks(const WorkloadOptions& options) {
+  Workload workload{"scalar-smallblocks", "", {}, {}, {}};
+  workload.tensors.push_back(workload_tensor(options, workload.name, kSmallBlocks, DType::F16,
+                                             {16384, 384}, {256, 384}, 16, workload.source));
+  workload.cases.push_back(
+      single_tensor_case(workload.tensors[0], "w4", scalar_spec(4, 16), /*fast_mode=*/true));
+  return workload;
+}
+
 Workload scalar_allvalues(const WorkloadOptions& options) {
   Workload workload{"scalar-allvalues", "", {}, {}, {}};
   workload.tensors.push_back(workload_tensor(options, workload.name, kAllValues, DType::F32,
@@ -204,8 +221,9 @@ Workload vector_workload(const WorkloadOptions& options) {
 }  // namespace
 
 const std::vector<std::string>& workload_names() {
-  static const std::vector<std::string> names = {"scalar-pertensor", "scalar-group16",
-                                                 "scalar-allvalues", "vector", "checkpoint"};
+  static const std::vector<std::string> names = {
+      "scalar-pertensor", "scalar-group16", "scalar-smallblocks", "scalar-allvalues",
+      "vector",           "checkpoint",     "real-checkpoint"};
   return names;
 }
 
@@ -246,12 +264,16 @@ Workload make_workload(const std::string& name, const WorkloadOptions& options) 
     return scalar_pertensor(options);
   if (name == "scalar-group16")
     return scalar_group16(options);
+  if (name == "scalar-smallblocks")
+    return scalar_smallblocks(options);
   if (name == "scalar-allvalues")
     return scalar_allvalues(options);
   if (name == "vector")
     return vector_workload(options);
   if (name == "checkpoint")
     return checkpoint_workload(options);
+  if (name == "real-checkpoint")
+    return real_checkpoint_workload(options);
   throw ConfigError("unknown workload \"" + name + "\"");
 }
 

@@ -176,8 +176,9 @@ void add_bench_command(CLI::App& app) {
   workloads.push_back("all");
   command
       ->add_option("--workload", options->workloads,
-                   "scalar-pertensor, scalar-group16, scalar-allvalues, vector, checkpoint or "
-                   "all (repeatable, or a comma list; default all)")
+                   "scalar-pertensor, scalar-group16, scalar-smallblocks, scalar-allvalues, "
+                   "vector, checkpoint, real-checkpoint or all (repeatable, or a comma list; "
+                   "default all)")
       ->delimiter(',')
       ->check(CLI::IsMember(workloads));
   add_backend_options(*command, options->backend, options->threads);
@@ -196,7 +197,7 @@ void add_bench_command(CLI::App& app) {
                     "small shapes, one run and no warm-up (unless --repeat/--warmup say)");
   command->add_option("--input", options->input,
                       "take the data from this checkpoint: each tensor workload uses its largest "
-                      "fitting 2-D tensor, the checkpoint workload palettizes it whole");
+                      "fitting 2-D tensor, the checkpoint workloads palettize it whole");
   command
       ->add_option("--shape", options->shape,
                    "ROWSxCOLS for the generated tensor workloads (not checkpoint)")
@@ -204,7 +205,7 @@ void add_bench_command(CLI::App& app) {
   command->add_option("--save-data", options->save_data,
                       "write each workload's tensors to DIR/<workload>.safetensors");
   command->add_option("--scratch", options->scratch,
-                      "where the checkpoint workload writes (default: $TMPDIR or /tmp)");
+                      "where the checkpoint workloads write (default: $TMPDIR or /tmp)");
   command->add_option("--seed", options->seed, "seed of the generated data (default 0)");
   command->add_flag("--json", options->json, "print the results as JSON");
   command->add_option("--report", options->report,

@@ -4,6 +4,7 @@
 // equally long runs of consecutive elements, so it is walked without index arithmetic per element.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -31,10 +32,21 @@ struct BlockRuns {
 
   template <class Visit>
   void for_each(Visit&& visit) const {
-    for (std::uint64_t run = 0; run < run_count; ++run) {
+    for_each_between(0, size(), visit);
+  }
+
+  // Visits the block's elements at positions [begin, end) of its walk (position p is element p of
+  // the runs laid end to end): a chunk of the block, for splitting one block across threads.
+  template <class Visit>
+  void for_each_between(std::uint64_t begin, std::uint64_t end, Visit&& visit) const {
+    std::uint64_t run = begin / run_length;
+    std::uint64_t offset = begin % run_length;
+    for (std::uint64_t position = begin; position < end; ++run, offset = 0) {
       const std::uint64_t start = first + run * run_stride;
-      for (std::uint64_t i = start; i < start + run_length; ++i)
+      const std::uint64_t stop = start + std::min(run_length, offset + (end - position));
+      for (std::uint64_t i = start + offset; i < stop; ++i)
         visit(i);
+      position += stop - start - offset;
     }
   }
 };

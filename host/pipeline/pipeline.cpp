@@ -227,6 +227,8 @@ class CheckpointPalettizer {
       }
       batch.seconds = timed([&] { batch.results = backend_.run_batch(requests); });
       report_.cluster_seconds += batch.seconds;
+      for (const PalettizeResult& result : batch.results)
+        report_.cluster_phases += result.phases;
       if (writing.valid())
         writing.get();
       writing = std::async(std::launch::async, [this, done = std::move(batch)]() mutable {

@@ -53,9 +53,15 @@ nlohmann::ordered_json palettize_report_document(const PipelineReport& report,
   document["backend"] = report.backend;
   document["device"] = device;
   document["seconds"] = report.seconds;
+  const BackendPhaseSeconds& inside = report.cluster_phases;
   document["phases"] = {{"read_seconds", report.read_seconds},
                         {"cluster_seconds", report.cluster_seconds},
-                        {"write_seconds", report.write_seconds}};
+                        {"write_seconds", report.write_seconds},
+                        {"cluster_block_seconds",
+                         {{"unique_seconds", inside.unique},
+                          {"solve_seconds", inside.solve},
+                          {"assign_seconds", inside.assign},
+                          {"pack_seconds", inside.pack}}}};
   document["tensors"] = Json::array();
   for (const TensorReport& tensor : report.tensors)
     document["tensors"].push_back(tensor_entry(tensor));

@@ -38,6 +38,25 @@ struct PalettizeRequest {
   TensorView sensitivity;
 };
 
+// Where a backend's clustering time went, in seconds summed over blocks (blocks run side by side,
+// so the sum can pass the wall time): counting or sorting each block's values, the exact 1-D
+// k-means, assigning the indices with the error measured on the way, packing the indices. The CPU
+// backend's scalar path fills it; other paths leave zeros.
+struct BackendPhaseSeconds {
+  double unique = 0.0;
+  double solve = 0.0;
+  double assign = 0.0;
+  double pack = 0.0;
+
+  BackendPhaseSeconds& operator+=(const BackendPhaseSeconds& other) {
+    unique += other.unique;
+    solve += other.solve;
+    assign += other.assign;
+    pack += other.pack;
+    return *this;
+  }
+};
+
 struct PalettizeResult {
   bool palettized = false;
   std::string skip_reason;  // why the tensor stays dense, when it does
@@ -67,6 +86,7 @@ struct PalettizeResult {
   double weight_sq_norm = 0.0;         // Σ W², for the relative error ‖W − Ŵ‖ / ‖W‖
   std::size_t unique_path_blocks = 0;  // blocks clustered through the weighted-unique path
   std::size_t lloyd_iterations = 0;    // vector path: Lloyd iterations over all blocks and runs
+  BackendPhaseSeconds phases;
 };
 
 // Decides, before any clustering, whether a request will be palettized: empty when it will, else

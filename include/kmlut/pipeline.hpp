@@ -58,6 +58,7 @@ struct PipelineReport {
   double read_seconds = 0.0;
   double cluster_seconds = 0.0;
   double write_seconds = 0.0;
+  BackendPhaseSeconds cluster_phases;  // inside clustering, summed over every tensor's blocks
   std::vector<TensorReport> tensors;
   std::uint64_t bytes_in = 0;   // Σ input tensor bytes
   std::uint64_t bytes_out = 0;  // Σ output tensor bytes

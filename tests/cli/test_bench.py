@@ -180,6 +180,27 @@ def test_checkpoint_cleanup(work):
     check(os.listdir(scratch) == [], f"the generated checkpoint is removed: {os.listdir(scratch)}")
 
 
+def test_real_checkpoint_configs(work):
+    """The four configurations of the real-checkpoint workload run end to end on a generated
+    MiniLM-shaped checkpoint recast per case: the three scalar ones select the same tensors, the
+    vector one exactly the 4 its regular expression names; the scratch is left empty."""
+    scratch = os.path.join(work, "scratch-real")
+    os.makedirs(scratch)
+    code, out, err = run("--workload", "real-checkpoint", "--quick", "--json", "--scratch", scratch)
+    check(code == 0, f"real-checkpoint workload exits 0 ({err})")
+    if code == 0:
+        cases = {c["name"]: c for c in json.loads(out)["workloads"][0]["cases"]}
+        check(list(cases) == ["w4-g16-fp16", "w6-per-tensor-bf16", "w3-all-values-fp32-axis1-g64",
+                              "vector-d4-fp32-4-tensors"], f"the four configurations: {list(cases)}")
+        for name, case in cases.items():
+            check(case["status"] == "ok" and case["sse"] > 0, f"{name} palettized")
+        scalar = {cases[n]["tensors_palettized"] for n in list(cases)[:3]}
+        check(len(scalar) == 1, f"the scalar configs select the same tensors: {scalar}")
+        check(cases["vector-d4-fp32-4-tensors"]["tensors_palettized"] == 4,
+              "the vector config palettizes its 4 tensors")
+    check(os.listdir(scratch) == [], f"the recast checkpoints are removed: {os.listdir(scratch)}")
+
+
 def test_usage_errors():
     code, _, err = run("--workload", "scalar-group16,no-such-workload", "--quick")
     check(code == 2, f"unknown workload exits 2 (got {code})")
@@ -201,6 +222,7 @@ def main():
         test_input_checkpoint(saved)
     test_vector_small()
     test_checkpoint_cleanup(work)
+    test_real_checkpoint_configs(work)
     test_usage_errors()
     if FAILURES:
         print(f"{len(FAILURES)} failure(s)")

@@ -122,6 +122,7 @@ TEST(CudaHostDeviceSteps, UniqueValuesMatchTheCpuHistogram) {
     for (const float* rounding :
          {static_cast<const float*>(nullptr), static_cast<const float*>(table.data())}) {
       cpu::FastModeHistogram cpu_histogram;
+      cpu_histogram.begin(300000);
       std::vector<std::uint32_t> histogram(numeric::kPatternKeys, 0);
       for (int i = 0; i < 300000; ++i) {
         const float value = (i % 5 == 0 ? 0.0f : 0.05f) * t(rng) * (i % 3 == 0 ? -1.0f : 1.0f);
@@ -130,6 +131,7 @@ TEST(CudaHostDeviceSteps, UniqueValuesMatchTheCpuHistogram) {
         cpu_histogram.add(pattern);
         ++histogram[numeric::pattern_key(pattern)];
       }
+      cpu_histogram.finish();
       std::vector<double> cpu_points;
       std::vector<double> cpu_counts;
       cpu_histogram.collect(

@@ -109,6 +109,18 @@ std::vector<ParityCase> parity_cases() {
     }
   }
   add_sensitivity_cases(cases, seed);
+  // Per-tensor blocks of several chunks: counted in bins, split across the pool.
+  for (int variant = 0; variant < 3; ++variant) {
+    ParityCase c;
+    const DType dtype = variant == 0 ? DType::F16 : DType::F32;
+    c.weight = make_tensor(dtype, {512, 640}, generate(Data::HeavyTailed, 512 * 640, seed++));
+    c.request.weight = c.weight.view();
+    c.request.spec.n_bits = variant == 1 ? 3 : 4;
+    c.request.enable_fast_kmeans_mode = variant != 2;
+    c.label = "large per-tensor " + std::string(dtype_name(dtype)) +
+              (c.request.enable_fast_kmeans_mode ? " fast" : " exact");
+    cases.push_back(std::move(c));
+  }
   return cases;
 }
 

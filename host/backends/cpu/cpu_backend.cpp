@@ -4,6 +4,7 @@
 // outputs, and a vector block large enough to be split runs its chunks through the same pool with
 // fixed-order reductions, so the bytes do not depend on threads.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -50,6 +51,7 @@ struct PreparedJob {
   std::vector<double> block_sq_norm;
   std::vector<std::uint8_t> block_unique;
   std::vector<std::size_t> block_iterations;
+  std::vector<BackendPhaseSeconds> block_phases;
   // With lut_qspec: each block's codes, scale and zero point. Meanwhile result.lut holds the
   // dequantized entries in the weight's dtype, from which the error is measured.
   std::vector<std::uint8_t> lut_codes;
@@ -232,22 +234,28 @@ void quantize_block_lut(PreparedJob& job, std::size_t block, std::vector<float>&
   job.lut_zero_points[block] = static_cast<std::uint8_t>(q.zero_point);
 }
 
-void pack_indices(PalettizeResult& result, int n_bits) {
+// Packs the indices in chunks of whole bytes on the pool: each chunk writes its own bytes.
+void pack_indices(PalettizeResult& result, int n_bits, ThreadPool& pool) {
+  constexpr std::size_t kChunkIndices = std::size_t{1} << 20;  // a multiple of 8
   result.packed_indices.assign(numeric::packed_size(result.indices.size(), n_bits), 0);
-  const std::uint8_t* indices = result.indices.data();
-  std::uint8_t* out = result.packed_indices.data();
   const std::size_t count = result.indices.size();
-  // Eight indices fill exactly n_bits bytes: gather them in a word, store its low n_bits bytes.
   const std::size_t whole = count / 8 * 8;
-  for (std::size_t i = 0; i < whole; i += 8, out += n_bits) {
-    std::uint64_t word = 0;
-    for (int j = 0; j < 8; ++j)
-      word |= std::uint64_t{indices[i + j]} << (j * n_bits);
-    for (int b = 0; b < n_bits; ++b)
-      out[b] = static_cast<std::uint8_t>(word >> (8 * b));
-  }
+  const std::size_t chunks = (whole + kChunkIndices - 1) / kChunkIndices;
+  pool.run(chunks, [&](unsigned, std::size_t chunk) {
+    const std::uint8_t* indices = result.indices.data();
+    const std::size_t end = std::min(whole, (chunk + 1) * kChunkIndices);
+    std::uint8_t* out = result.packed_indices.data() + chunk * kChunkIndices / 8 * n_bits;
+    // Eight indices fill exactly n_bits bytes: gather them in a word, store its low n_bits bytes.
+    for (std::size_t i = chunk * kChunkIndices; i < end; i += 8, out += n_bits) {
+      std::uint64_t word = 0;
+      for (int j = 0; j < 8; ++j)
+        word |= std::uint64_t{indices[i + j]} << (j * n_bits);
+      for (int b = 0; b < n_bits; ++b)
+        out[b] = static_cast<std::uint8_t>(word >> (8 * b));
+    }
+  });
   for (std::size_t i = whole; i < count; ++i) {
-    numeric::pack_index(result.packed_indices.data(), i, n_bits, indices[i]);
+    numeric::pack_index(result.packed_indices.data(), i, n_bits, result.indices[i]);
   }
 }
 
@@ -270,25 +278,28 @@ class CpuBackend final : public Backend {
     }
     std::vector<Clusterers> clusterers(pool_.size());
     pool_.run(tasks.size(), [&](unsigned worker, std::size_t task) {
-      run_block(clusterers[worker], jobs[tasks[task].job], tasks[task].block, run_serially);
+      run_block(clusterers[worker], jobs[tasks[task].job], tasks[task].block, run_serially,
+                nullptr);
     });
     const ChunkRunner on_pool = [this](std::size_t chunks,
                                        const std::function<void(std::size_t)>& body) {
       pool_.run(chunks, [&](unsigned, std::size_t chunk) { body(chunk); });
     };
     for (const BlockRef& ref : split)
-      run_block(clusterers[0], jobs[ref.job], ref.block, on_pool);
+      run_block(clusterers[0], jobs[ref.job], ref.block, on_pool, &pool_);
     std::vector<PalettizeResult> results;
     results.reserve(jobs.size());
     for (PreparedJob& job : jobs)
-      results.push_back(finish(job));
+      results.push_back(finish(job, pool_));
     return results;
   }
 
  private:
   static bool is_split(const PreparedJob& job, std::size_t block) {
-    return job.vector && job.vector_layout.blocks[block].vectors(job.request->spec.cluster_dim) >=
-                             kSplitBlockVectors;
+    if (!job.vector)
+      return job.layout.blocks[block].size() > ScalarBlockClusterer::kChunkElements;
+    return job.vector_layout.blocks[block].vectors(job.request->spec.cluster_dim) >=
+           kSplitBlockVectors;
   }
 
   void prepare(const PalettizeRequest& request, PreparedJob& job) {
@@ -323,6 +334,7 @@ class CpuBackend final : public Backend {
     job.block_sq_norm.assign(blocks, 0.0);
     job.block_unique.assign(blocks, 0);
     job.block_iterations.assign(blocks, 0);
+    job.block_phases.assign(blocks, {});
     if (request.spec.lut_qspec) {
       job.lut_codes.resize(blocks * job.lut_entries());
       job.lut_scales.resize(blocks * dtype_bits(request.weight.dtype) / 8);
@@ -332,10 +344,11 @@ class CpuBackend final : public Backend {
       job.rounding_table = rounding_table(request.rounding_precision);
   }
 
+  // A split block's chunks run on `runner` (vector) or `pool` (scalar); null: serially.
   static void run_block(Clusterers& clusterers, PreparedJob& job, std::size_t block,
-                        const ChunkRunner& runner) {
+                        const ChunkRunner& runner, ThreadPool* pool) {
     const bool measured = job.vector ? cluster_vector_block(clusterers.vector, job, block, runner)
-                                     : cluster_scalar_block(clusterers.scalar, job, block);
+                                     : cluster_scalar_block(clusterers.scalar, job, block, pool);
     const DType dtype = job.request->weight.dtype;
     if (job.request->spec.lut_qspec) {
       palettize::with_float_format(dtype, [&](auto tag) {
@@ -344,6 +357,7 @@ class CpuBackend final : public Backend {
     }
     if (measured)
       return;
+    const auto start = std::chrono::steady_clock::now();
     palettize::with_float_format(dtype, [&](auto tag) {
       if (job.vector) {
         measure_vector_block<decltype(tag)>(job, block);
@@ -351,6 +365,10 @@ class CpuBackend final : public Backend {
         measure_scalar_block<decltype(tag)>(job, block);
       }
     });
+    if (!job.vector) {
+      job.block_phases[block].assign +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
   }
 
   static std::uint8_t* block_lut(PreparedJob& job, std::size_t block) {
@@ -360,7 +378,7 @@ class CpuBackend final : public Backend {
 
   // Returns whether the clusterer measured the block's error itself.
   static bool cluster_scalar_block(ScalarBlockClusterer& clusterer, PreparedJob& job,
-                                   std::size_t block) {
+                                   std::size_t block, ThreadPool* pool) {
     const PalettizeRequest& request = *job.request;
     ScalarBlockTask task;
     task.dtype = request.weight.dtype;
@@ -373,8 +391,9 @@ class CpuBackend final : public Backend {
     task.rounding_table = job.rounding_table;
     task.indices = job.result.indices.data();
     task.lut = block_lut(job, block);
-    const ScalarBlockOutcome outcome = clusterer.cluster(task);
+    const ScalarBlockOutcome outcome = clusterer.cluster(task, pool);
     job.block_unique[block] = outcome.unique_path ? 1 : 0;
+    job.block_phases[block] = outcome.seconds;
     if (outcome.measured) {
       job.block_sse[block] = outcome.sse;
       job.block_sq_norm[block] = outcome.sq_norm;
@@ -400,7 +419,7 @@ class CpuBackend final : public Backend {
     return false;
   }
 
-  static PalettizeResult finish(PreparedJob& job) {
+  static PalettizeResult finish(PreparedJob& job, ThreadPool& pool) {
     PalettizeResult& result = job.result;
     if (!result.skip_reason.empty())
       return std::move(result);
@@ -415,7 +434,14 @@ class CpuBackend final : public Backend {
         static_cast<std::size_t>(std::count(job.block_unique.begin(), job.block_unique.end(), 1));
     result.lloyd_iterations =
         std::accumulate(job.block_iterations.begin(), job.block_iterations.end(), std::size_t{0});
-    pack_indices(result, request.spec.n_bits);
+    for (const BackendPhaseSeconds& phases : job.block_phases)
+      result.phases += phases;
+    const auto start = std::chrono::steady_clock::now();
+    pack_indices(result, request.spec.n_bits, pool);
+    if (!job.vector) {
+      result.phases.pack =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
     if (request.spec.lut_qspec) {
       result.lut = std::move(job.lut_codes);
       result.lut_scale = std::move(job.lut_scales);

@@ -1,12 +1,30 @@
 #include "host/backends/cpu/scalar_block_clusterer.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <numeric>
 
+#include "host/backends/cpu/float_radix_sort.hpp"
 #include "host/palettize/float_format_dispatch.hpp"
 #include "kmlut/numeric/cluster_cost.hpp"
 
 namespace kmlut::cpu {
+
+// The seconds of each phase: lap() gives those since the previous lap (or the start).
+class Laps {
+ public:
+  double lap() {
+    const auto now = std::chrono::steady_clock::now();
+    const double seconds = std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+    return seconds;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
 namespace {
 
 constexpr double kHalfMax = 65504.0;
@@ -48,9 +66,26 @@ bool in_half_range(typename Tag::Storage stored) {
 
 }  // namespace
 
-ScalarBlockOutcome ScalarBlockClusterer::cluster(const ScalarBlockTask& task) {
+ScalarBlockOutcome ScalarBlockClusterer::cluster(const ScalarBlockTask& task, ThreadPool* pool) {
+  pool_ = pool;
   return palettize::with_float_format(task.dtype,
                                       [&](auto tag) { return cluster_as<decltype(tag)>(task); });
+}
+
+template <class Body>
+void ScalarBlockClusterer::over_chunks(const ScalarBlockTask& task, Body&& body) const {
+  const std::uint64_t size = task.block.size();
+  const std::size_t chunks = static_cast<std::size_t>((size + kChunkElements - 1) / kChunkElements);
+  const auto run_chunk = [&](unsigned worker, std::size_t chunk) {
+    const std::uint64_t begin = chunk * kChunkElements;
+    body(worker, chunk, begin, std::min(size, begin + kChunkElements));
+  };
+  if (pool_ != nullptr && chunks > 1) {
+    pool_->run(chunks, run_chunk);
+    return;
+  }
+  for (std::size_t chunk = 0; chunk < chunks; ++chunk)
+    run_chunk(0, chunk);
 }
 
 template <class Tag>
@@ -58,11 +93,12 @@ ScalarBlockOutcome ScalarBlockClusterer::cluster_as(const ScalarBlockTask& task)
   // coreai_opt: fp16 blocks always take the unique path (rounded only in fast mode); other blocks
   // only in fast mode and when every value fits fp16's range.
   ScalarBlockOutcome outcome;
+  Laps laps;
   outcome.unique_path = (Tag::dtype == DType::F16 || task.fast_mode) && count_patterns<Tag>(task);
   if (outcome.unique_path) {
-    solve_unique<Tag>(task, task.fast_mode);
+    solve_unique<Tag>(task, task.fast_mode, laps, outcome.seconds);
   } else {
-    solve_all_values<Tag>(task);
+    solve_all_values<Tag>(task, laps, outcome.seconds);
   }
   write_lut<Tag>(task);
   const bool per_pattern = sizeof(typename Tag::Storage) == 2 && outcome.unique_path;
@@ -80,6 +116,7 @@ ScalarBlockOutcome ScalarBlockClusterer::cluster_as(const ScalarBlockTask& task)
                                        upper_.begin());
     });
   }
+  outcome.seconds.assign = laps.lap();
   return outcome;
 }
 
@@ -87,23 +124,51 @@ ScalarBlockOutcome ScalarBlockClusterer::cluster_as(const ScalarBlockTask& task)
 template <class Tag>
 bool ScalarBlockClusterer::count_patterns(const ScalarBlockTask& task) {
   const auto* values = static_cast<const typename Tag::Storage*>(task.values);
-  histogram_.reset();
-  bool in_range = true;
-  task.block.for_each([&](std::uint64_t i) {
-    in_range = in_range && in_half_range<Tag>(values[i]);
-    histogram_.add(histogram_pattern<Tag>(values[i]));
-  });
-  return in_range;
+  histogram_.begin(task.block.size());
+  if (task.block.size() <= kChunkElements) {
+    bool in_range = true;
+    task.block.for_each([&](std::uint64_t i) {
+      in_range = in_range && in_half_range<Tag>(values[i]);
+      histogram_.add(histogram_pattern<Tag>(values[i]));
+    });
+    histogram_.finish();
+    return in_range;
+  }
+  // Counts are integers: adding each worker's bins gives the same histogram for any schedule.
+  const std::size_t workers = pool_ != nullptr ? pool_->size() : 1;
+  while (partials_.size() < workers)
+    partials_.emplace_back(FastModeHistogram::Counting::Bins);
+  for (std::size_t w = 0; w < workers; ++w)
+    partials_[w].begin(task.block.size());
+  chunk_in_range_.assign((task.block.size() + kChunkElements - 1) / kChunkElements, 1);
+  over_chunks(task,
+              [&](unsigned worker, std::size_t chunk, std::uint64_t begin, std::uint64_t end) {
+                FastModeHistogram& partial = partials_[worker];
+                bool in_range = true;
+                task.block.for_each_between(begin, end, [&](std::uint64_t i) {
+                  in_range = in_range && in_half_range<Tag>(values[i]);
+                  partial.add(histogram_pattern<Tag>(values[i]));
+                });
+                chunk_in_range_[chunk] = in_range ? 1 : 0;
+              });
+  for (std::size_t w = 0; w < workers; ++w)
+    histogram_.absorb(partials_[w]);
+  histogram_.finish();
+  return std::all_of(chunk_in_range_.begin(), chunk_in_range_.end(),
+                     [](std::uint8_t in_range) { return in_range != 0; });
 }
 
 template <class Tag>
-void ScalarBlockClusterer::solve_unique(const ScalarBlockTask& task, bool round) {
+void ScalarBlockClusterer::solve_unique(const ScalarBlockTask& task, bool round, Laps& laps,
+                                        BackendPhaseSeconds& seconds) {
   const float* table = round ? task.rounding_table : nullptr;
   histogram_.collect([&](std::uint16_t pattern) { return clustered_value<Tag>(pattern, table); },
                      points_, weights_);
   if (task.sensitivity != nullptr)
     sum_sensitivity_per_value<Tag>(task);
+  seconds.unique = laps.lap();
   solver_.solve(points_.data(), weights_.data(), points_.size(), 1 << task.n_bits, solution_);
+  seconds.solve = laps.lap();
   histogram_.assign_clusters(solution_.cluster_ends);
 }
 
@@ -124,25 +189,37 @@ void ScalarBlockClusterer::sum_sensitivity_per_value(const ScalarBlockTask& task
 // the scale).
 template <class Tag, class IndexOf>
 void ScalarBlockClusterer::assign(const ScalarBlockTask& task, ScalarBlockOutcome& outcome,
-                                  IndexOf&& index_of) const {
+                                  IndexOf&& index_of) {
   const auto* values = static_cast<const typename Tag::Storage*>(task.values);
   if (outcome.measured || !task.measure) {
-    task.block.for_each([&](std::uint64_t i) { task.indices[i] = index_of(values[i]); });
+    over_chunks(task, [&](unsigned, std::size_t, std::uint64_t begin, std::uint64_t end) {
+      task.block.for_each_between(begin, end,
+                                  [&](std::uint64_t i) { task.indices[i] = index_of(values[i]); });
+    });
     return;
   }
   const auto* lut = static_cast<const typename Tag::Storage*>(task.lut);
-  double sse = 0.0;
-  double sq_norm = 0.0;
-  task.block.for_each([&](std::uint64_t i) {
-    const std::uint8_t index = index_of(values[i]);
-    task.indices[i] = index;
-    const double value = Tag::Format::to_double(values[i]);
-    const double error = value - Tag::Format::to_double(lut[index]);
-    sse += error * error;
-    sq_norm += value * value;
+  const std::size_t chunks =
+      static_cast<std::size_t>((task.block.size() + kChunkElements - 1) / kChunkElements);
+  chunk_sse_.assign(chunks, 0.0);
+  chunk_sq_norm_.assign(chunks, 0.0);
+  over_chunks(task, [&](unsigned, std::size_t chunk, std::uint64_t begin, std::uint64_t end) {
+    double sse = 0.0;
+    double sq_norm = 0.0;
+    task.block.for_each_between(begin, end, [&](std::uint64_t i) {
+      const std::uint8_t index = index_of(values[i]);
+      task.indices[i] = index;
+      const double value = Tag::Format::to_double(values[i]);
+      const double error = value - Tag::Format::to_double(lut[index]);
+      sse += error * error;
+      sq_norm += value * value;
+    });
+    chunk_sse_[chunk] = sse;
+    chunk_sq_norm_[chunk] = sq_norm;
   });
-  outcome.sse = sse;
-  outcome.sq_norm = sq_norm;
+  // In chunk order; one chunk's sum is the whole block's, as when blocks were never split.
+  outcome.sse = std::accumulate(chunk_sse_.begin(), chunk_sse_.end(), 0.0);
+  outcome.sq_norm = std::accumulate(chunk_sq_norm_.begin(), chunk_sq_norm_.end(), 0.0);
   outcome.measured = true;
 }
 
@@ -164,11 +241,35 @@ void ScalarBlockClusterer::measure_from_histogram(const ScalarBlockTask& task,
 }
 
 // Every value of the block in ascending order (equal values in element order), with their
-// sensitivities when there are some.
+// sensitivities when there are some. Values that float32 holds exactly are radix sorted.
 template <class Tag>
 void ScalarBlockClusterer::sort_block(const ScalarBlockTask& task) {
   const auto* values = static_cast<const typename Tag::Storage*>(task.values);
   sorted_.clear();
+  if constexpr (Tag::dtype != DType::F64) {
+    const auto as_float = [&](std::uint64_t i) {
+      return static_cast<float>(Tag::Format::to_double(values[i]));
+    };
+    if (task.sensitivity == nullptr) {
+      keys_.clear();
+      task.block.for_each([&](std::uint64_t i) { keys_.push_back(float_sort_key(as_float(i))); });
+      radix_sort_by_key<3>(keys_, key_scratch_);
+      for (const std::uint32_t key : keys_)
+        sorted_.push_back(float_of_sort_key(key));
+      return;
+    }
+    keyed_weights_.clear();
+    task.block.for_each([&](std::uint64_t i) {
+      keyed_weights_.push_back({float_sort_key(as_float(i)), task.sensitivity[i]});
+    });
+    radix_sort_by_key<3>(keyed_weights_, keyed_weight_scratch_);
+    sorted_weights_.clear();
+    for (const KeyedWeight& item : keyed_weights_) {
+      sorted_.push_back(float_of_sort_key(item.key));
+      sorted_weights_.push_back(item.weight);
+    }
+    return;
+  }
   if (task.sensitivity == nullptr) {
     task.block.for_each(
         [&](std::uint64_t i) { sorted_.push_back(Tag::Format::to_double(values[i])); });
@@ -188,7 +289,8 @@ void ScalarBlockClusterer::sort_block(const ScalarBlockTask& task) {
 }
 
 template <class Tag>
-void ScalarBlockClusterer::solve_all_values(const ScalarBlockTask& task) {
+void ScalarBlockClusterer::solve_all_values(const ScalarBlockTask& task, Laps& laps,
+                                            BackendPhaseSeconds& seconds) {
   sort_block<Tag>(task);
   const bool weighted = task.sensitivity != nullptr;
   // Equal values are one weighted point: the same optimum as clustering every copy, in less work.
@@ -204,7 +306,9 @@ void ScalarBlockClusterer::solve_all_values(const ScalarBlockTask& task) {
       weights_.push_back(weight);
     }
   }
+  seconds.unique = laps.lap();
   solver_.solve(points_.data(), weights_.data(), points_.size(), 1 << task.n_bits, solution_);
+  seconds.solve = laps.lap();
   // The centroids are recomputed over every value, with kmeans1d's running mean, so that their
   // rounding matches coreai_opt's (which clusters every value) bit for bit.
   ends_.clear();

@@ -8,9 +8,12 @@
 #include <vector>
 
 #include "host/backends/cpu/fast_mode_histogram.hpp"
+#include "host/backends/cpu/float_radix_sort.hpp"
+#include "host/backends/cpu/thread_pool.hpp"
 #include "host/palettize/block_layout.hpp"
 #include "kmlut/dtype.hpp"
 #include "kmlut/exact_kmeans1d.hpp"
+#include "kmlut/palettize.hpp"
 
 namespace kmlut::cpu {
 
@@ -37,12 +40,26 @@ struct ScalarBlockOutcome {
   bool measured = false;
   double sse = 0.0;
   double sq_norm = 0.0;
+  BackendPhaseSeconds seconds;  // unique, solve and assign
 };
+
+class Laps;  // a stopwatch of the clusterer's phases
 
 // Holds the scratch of one worker thread; not thread-safe.
 class ScalarBlockClusterer {
  public:
-  ScalarBlockOutcome cluster(const ScalarBlockTask& task);
+  // `counting` forces how the histogram counts (tests compare the two); by default it follows the
+  // block's size.
+  explicit ScalarBlockClusterer(
+      FastModeHistogram::Counting counting = FastModeHistogram::Counting::BySize)
+      : histogram_(counting) {}
+
+  // With a pool, a block of several chunks (kChunkElements) counts and assigns its chunks on it.
+  // The chunks do not depend on the pool: the error is summed per chunk, then over the chunks in
+  // order, so the bytes are the same with any pool or none.
+  ScalarBlockOutcome cluster(const ScalarBlockTask& task, ThreadPool* pool = nullptr);
+
+  static constexpr std::uint64_t kChunkElements = std::uint64_t{1} << 18;
 
  private:
   template <class Tag>
@@ -50,30 +67,43 @@ class ScalarBlockClusterer {
   template <class Tag>
   bool count_patterns(const ScalarBlockTask& task);
   template <class Tag>
-  void solve_unique(const ScalarBlockTask& task, bool round);
+  void solve_unique(const ScalarBlockTask& task, bool round, Laps& laps,
+                    BackendPhaseSeconds& seconds);
   template <class Tag>
   void sum_sensitivity_per_value(const ScalarBlockTask& task);
   template <class Tag>
   void sort_block(const ScalarBlockTask& task);
   template <class Tag>
-  void solve_all_values(const ScalarBlockTask& task);
+  void solve_all_values(const ScalarBlockTask& task, Laps& laps, BackendPhaseSeconds& seconds);
   template <class Tag>
   void measure_from_histogram(const ScalarBlockTask& task, ScalarBlockOutcome& outcome) const;
   template <class Tag, class IndexOf>
-  void assign(const ScalarBlockTask& task, ScalarBlockOutcome& outcome, IndexOf&& index_of) const;
+  void assign(const ScalarBlockTask& task, ScalarBlockOutcome& outcome, IndexOf&& index_of);
   template <class Tag>
   void write_lut(const ScalarBlockTask& task);
+  // Calls body(worker, chunk, begin, end) for each chunk of the block, on the pool if there is one.
+  template <class Body>
+  void over_chunks(const ScalarBlockTask& task, Body&& body) const;
 
+  ThreadPool* pool_ = nullptr;
   FastModeHistogram histogram_;
+  std::vector<FastModeHistogram> partials_;  // a split block's counts, one per worker
+  std::vector<std::uint8_t> chunk_in_range_;
+  std::vector<double> chunk_sse_;
+  std::vector<double> chunk_sq_norm_;
   ExactKMeans1D solver_;
   KMeans1DSolution solution_;
   std::vector<double> points_;
   std::vector<double> weights_;
   std::vector<double> sorted_;          // all-values path: every value of the block, sorted
   std::vector<double> sorted_weights_;  // ... and their sensitivities, with sensitivities
-  std::vector<std::uint64_t> order_;    // ... the element order sorting them
-  std::vector<std::size_t> ends_;       // all-values path: cluster ends over `sorted_`
-  std::vector<double> upper_;           // all-values path: the largest value of each cluster
+  std::vector<std::uint64_t> order_;    // ... the element order sorting them (F64)
+  std::vector<std::uint32_t> keys_;     // ... or their radix sort keys (float32 values)
+  std::vector<std::uint32_t> key_scratch_;
+  std::vector<KeyedWeight> keyed_weights_;  // ... with their sensitivities
+  std::vector<KeyedWeight> keyed_weight_scratch_;
+  std::vector<std::size_t> ends_;  // all-values path: cluster ends over `sorted_`
+  std::vector<double> upper_;      // all-values path: the largest value of each cluster
 };
 
 }  // namespace kmlut::cpu
