@@ -1,0 +1,204 @@
+#include "host/distributed/mpi_communicator.hpp"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <list>
+#include <utility>
+
+#include "kmlut/error.hpp"
+
+namespace kmlut::distributed {
+namespace {
+
+// MPI counts are ints: a message travels in pieces of at most this many bytes, the first prefixed
+// with the whole length. Pieces of one message follow each other (MPI keeps the order of messages
+// with the same source, destination and tag).
+constexpr std::size_t kPieceBytes = std::size_t{1} << 30;
+constexpr std::size_t kLengthBytes = 8;
+
+void check(int status, const char* call) {
+  if (status != MPI_SUCCESS) {
+    char text[MPI_MAX_ERROR_STRING];
+    int length = 0;
+    MPI_Error_string(status, text, &length);
+    throw Error(std::string(call) +
+                " failed: " + std::string(text, static_cast<std::size_t>(length)));
+  }
+}
+
+int tag_of(Channel channel) {
+  return static_cast<int>(channel);
+}
+
+class MpiCommunicator final : public Communicator {
+ public:
+  MpiCommunicator() {
+    int provided = 0;
+    check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+    // Errors come back as codes (and become exceptions) instead of aborting inside MPI.
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+    MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    MPI_Comm node;
+    check(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node),
+          "MPI_Comm_split_type");
+    MPI_Comm_rank(node, &local_rank_);
+    MPI_Comm_free(&node);
+  }
+
+  ~MpiCommunicator() override {
+    try {
+      wait_for_sends();
+    } catch (...) {  // finalising regardless: the job is ending
+    }
+    MPI_Finalize();
+  }
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  int local_rank() const override { return local_rank_; }
+
+  std::vector<Bytes> all_gather(const Bytes& mine) override {
+    const unsigned long long my_size = mine.size();
+    std::vector<unsigned long long> sizes(static_cast<std::size_t>(size_));
+    check(MPI_Allgather(&my_size, 1, MPI_UNSIGNED_LONG_LONG, sizes.data(), 1,
+                        MPI_UNSIGNED_LONG_LONG, MPI_COMM_WORLD),
+          "MPI_Allgather");
+    std::vector<int> counts(sizes.size());
+    std::vector<int> offsets(sizes.size());
+    unsigned long long total = 0;
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      if (total + sizes[i] > static_cast<unsigned long long>(INT32_MAX))
+        throw Error("MPI_Allgatherv: the ranks' contributions exceed 2 GiB");
+      counts[i] = static_cast<int>(sizes[i]);
+      offsets[i] = static_cast<int>(total);
+      total += sizes[i];
+    }
+    Bytes all(total);
+    check(MPI_Allgatherv(mine.data(), static_cast<int>(mine.size()), MPI_BYTE, all.data(),
+                         counts.data(), offsets.data(), MPI_BYTE, MPI_COMM_WORLD),
+          "MPI_Allgatherv");
+    std::vector<Bytes> gathered;
+    for (std::size_t i = 0; i < sizes.size(); ++i)
+      gathered.emplace_back(all.begin() + offsets[i], all.begin() + offsets[i] + counts[i]);
+    return gathered;
+  }
+
+  void send(int destination, Channel channel, Bytes bytes) override {
+    release_delivered();
+    Pending& pending = pending_.emplace_back();
+    const std::uint64_t length = bytes.size();
+    pending.bytes.resize(kLengthBytes);
+    std::memcpy(pending.bytes.data(), &length, kLengthBytes);
+    pending.bytes.insert(pending.bytes.end(), bytes.begin(), bytes.end());
+    Bytes().swap(bytes);
+    for (std::size_t offset = 0; offset < pending.bytes.size(); offset += kPieceBytes) {
+      const std::size_t piece = std::min(kPieceBytes, pending.bytes.size() - offset);
+      MPI_Request& request = pending.requests.emplace_back();
+      check(MPI_Isend(pending.bytes.data() + offset, static_cast<int>(piece), MPI_BYTE, destination,
+                      tag_of(channel), MPI_COMM_WORLD, &request),
+            "MPI_Isend");
+    }
+  }
+
+  std::optional<Message> try_receive(Channel channel) override {
+    release_delivered();
+    int arrived = 0;
+    MPI_Status status;
+    check(MPI_Iprobe(MPI_ANY_SOURCE, tag_of(channel), MPI_COMM_WORLD, &arrived, &status),
+          "MPI_Iprobe");
+    if (!arrived)
+      return std::nullopt;
+    return receive_from(status.MPI_SOURCE, channel);
+  }
+
+  Message receive(Channel channel) override {
+    MPI_Status status;
+    check(MPI_Probe(MPI_ANY_SOURCE, tag_of(channel), MPI_COMM_WORLD, &status), "MPI_Probe");
+    return receive_from(status.MPI_SOURCE, channel);
+  }
+
+  void wait_for_sends() override {
+    for (Pending& pending : pending_) {
+      check(MPI_Waitall(static_cast<int>(pending.requests.size()), pending.requests.data(),
+                        MPI_STATUSES_IGNORE),
+            "MPI_Waitall");
+    }
+    pending_.clear();
+  }
+
+  [[noreturn]] void abort(int exit_code) override {
+    MPI_Abort(MPI_COMM_WORLD, exit_code);
+    std::_Exit(exit_code);  // MPI_Abort does not return; this satisfies [[noreturn]]
+  }
+
+ private:
+  struct Pending {
+    Bytes bytes;  // the length prefix and the message
+    std::vector<MPI_Request> requests;
+  };
+
+  Message receive_from(int source, Channel channel) {
+    Message message;
+    message.source = source;
+    Bytes first = receive_piece(source, channel);
+    if (first.size() < kLengthBytes)
+      throw Error("a message from rank " + std::to_string(source) + " has no length");
+    std::uint64_t length = 0;
+    std::memcpy(&length, first.data(), kLengthBytes);
+    message.bytes.reserve(length);
+    message.bytes.assign(first.begin() + kLengthBytes, first.end());
+    while (message.bytes.size() < length) {
+      const Bytes piece = receive_piece(source, channel);
+      message.bytes.insert(message.bytes.end(), piece.begin(), piece.end());
+    }
+    return message;
+  }
+
+  Bytes receive_piece(int source, Channel channel) {
+    MPI_Status status;
+    check(MPI_Probe(source, tag_of(channel), MPI_COMM_WORLD, &status), "MPI_Probe");
+    int count = 0;
+    MPI_Get_count(&status, MPI_BYTE, &count);
+    Bytes piece(static_cast<std::size_t>(count));
+    check(MPI_Recv(piece.data(), count, MPI_BYTE, source, tag_of(channel), MPI_COMM_WORLD,
+                   MPI_STATUS_IGNORE),
+          "MPI_Recv");
+    return piece;
+  }
+
+  // Frees the buffers of sends that have been delivered, so memory follows what is in flight.
+  void release_delivered() {
+    pending_.remove_if([](Pending& pending) {
+      int done = 0;
+      MPI_Testall(static_cast<int>(pending.requests.size()), pending.requests.data(), &done,
+                  MPI_STATUSES_IGNORE);
+      return done != 0;
+    });
+  }
+
+  int rank_ = 0;
+  int size_ = 1;
+  int local_rank_ = 0;
+  std::list<Pending> pending_;  // a list: a buffer never moves while MPI reads it
+};
+
+}  // namespace
+
+bool launched_as_mpi_job() {
+  // Open MPI, MPICH/Hydra (PMI) and PMIx launchers set these in every rank's environment.
+  for (const char* variable : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"}) {
+    if (std::getenv(variable) != nullptr)
+      return true;
+  }
+  return false;
+}
+
+std::unique_ptr<Communicator> make_mpi_communicator() {
+  return std::make_unique<MpiCommunicator>();
+}
+
+}  // namespace kmlut::distributed
