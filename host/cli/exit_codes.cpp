@@ -20,13 +20,17 @@ int exit_code_of(const std::exception& error) {
   return kRuntimeFailure;
 }
 
-std::string failure_line(const std::exception& error) {
+std::string failure_line(int exit_code, const std::string& message) {
   const char* label = "error: ";
-  if (dynamic_cast<const ConfigError*>(&error) != nullptr)
+  if (exit_code == kUsageError)
     label = "";
-  else if (dynamic_cast<const InputError*>(&error) != nullptr)
+  else if (exit_code == kInvalidInput)
     label = "invalid input: ";
-  return stderr_prefix() + "kmlut: " + label + error.what();
+  return stderr_prefix() + "kmlut: " + label + message;
+}
+
+std::string failure_line(const std::exception& error) {
+  return failure_line(exit_code_of(error), error.what());
 }
 
 const std::string& stderr_prefix() {

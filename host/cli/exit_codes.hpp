@@ -12,7 +12,9 @@ enum ExitCode : int { kSuccess = 0, kRuntimeFailure = 1, kUsageError = 2, kInval
 // 2 for ConfigError, 3 for InputError, 1 for anything else.
 int exit_code_of(const std::exception& error);
 
-// "kmlut: ...", "kmlut: invalid input: ..." or "kmlut: error: ...", after the stderr prefix.
+// "kmlut: ...", "kmlut: invalid input: ..." or "kmlut: error: ...", after the stderr prefix, for
+// a failure that exits with `exit_code`.
+std::string failure_line(int exit_code, const std::string& message);
 std::string failure_line(const std::exception& error);
 
 // Ends the command with `code` and prints nothing: another process of the job reports why.

@@ -163,9 +163,13 @@ void run_as_rank(distributed::Communicator& ranks, const PalettizeOptions& optio
       distributed::select_local_device(ranks.local_rank());
     palettize(options, &ranks);
   } catch (const distributed::AgreedFailure& failure) {
+    const int code = exit_code_for(failure.kind());
     if (ranks.rank() == 0)
-      failure.rethrow_as_library_error();
-    throw SilentExit{exit_code_for(failure.kind())};
+      std::cerr << failure_line(code, failure.what()) << std::endl;
+    // mpirun ends the whole job at the first rank that exits non-zero: the others wait until rank
+    // 0 has said why.
+    ranks.all_gather({});
+    throw SilentExit{code};
   } catch (const std::exception& error) {
     std::cerr << failure_line(error) << std::endl;
     ranks.abort(exit_code_of(error));

@@ -21,18 +21,6 @@ Bytes encode(const LocalOutcome& outcome, const Bytes& payload) {
 
 }  // namespace
 
-void AgreedFailure::rethrow_as_library_error() const {
-  switch (kind_) {
-    case FailureKind::Config:
-      throw ConfigError(what());
-    case FailureKind::Input:
-      throw InputError(what());
-    case FailureKind::Runtime:
-      break;
-  }
-  throw Error(what());
-}
-
 FailureKind failure_kind(const std::exception& error) {
   if (dynamic_cast<const ConfigError*>(&error) != nullptr)
     return FailureKind::Config;

@@ -27,8 +27,6 @@ class AgreedFailure : public std::runtime_error {
       : std::runtime_error(message), kind_(kind), failed_rank_(failed_rank) {}
   FailureKind kind() const { return kind_; }
   int failed_rank() const { return failed_rank_; }
-  // Throws the library's exception of this kind (ConfigError, InputError or Error).
-  [[noreturn]] void rethrow_as_library_error() const;
 
  private:
   FailureKind kind_;

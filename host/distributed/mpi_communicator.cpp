@@ -3,9 +3,11 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <list>
+#include <thread>
 #include <utility>
 
 #include "kmlut/error.hpp"
@@ -62,6 +64,7 @@ class MpiCommunicator final : public Communicator {
   int local_rank() const override { return local_rank_; }
 
   std::vector<Bytes> all_gather(const Bytes& mine) override {
+    wait_for_everyone();
     const unsigned long long my_size = mine.size();
     std::vector<unsigned long long> sizes(static_cast<std::size_t>(size_));
     check(MPI_Allgather(&my_size, 1, MPI_UNSIGNED_LONG_LONG, sizes.data(), 1,
@@ -140,6 +143,19 @@ class MpiCommunicator final : public Communicator {
     Bytes bytes;  // the length prefix and the message
     std::vector<MPI_Request> requests;
   };
+
+  // A barrier that sleeps while it waits: MPI's own collectives spin, which on an oversubscribed
+  // node takes the cores from the ranks that still work.
+  void wait_for_everyone() {
+    MPI_Request request;
+    check(MPI_Ibarrier(MPI_COMM_WORLD, &request), "MPI_Ibarrier");
+    for (int done = 0;;) {
+      check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+      if (done)
+        return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
 
   Message receive_from(int source, Channel channel) {
     Message message;
