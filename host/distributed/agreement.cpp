@@ -49,7 +49,7 @@ std::vector<Bytes> agree(Communicator& communicator, const LocalOutcome& outcome
       throw Error("rank " + std::to_string(rank) + " sent an empty status");
     if (bytes[0] != 0) {
       throw AgreedFailure(
-          static_cast<FailureKind>(bytes[0] - 1), static_cast<int>(rank),
+          static_cast<FailureKind>(bytes[0] - 1),
           "rank " + std::to_string(rank) + ": " + std::string(bytes.begin() + 1, bytes.end()));
     }
     payloads.emplace_back(bytes.begin() + 1, bytes.end());

@@ -23,14 +23,12 @@ enum class FailureKind : std::uint8_t { Runtime = 0, Config = 1, Input = 2 };
 // prefixed with "rank N: ".
 class AgreedFailure : public std::runtime_error {
  public:
-  AgreedFailure(FailureKind kind, int failed_rank, const std::string& message)
-      : std::runtime_error(message), kind_(kind), failed_rank_(failed_rank) {}
+  AgreedFailure(FailureKind kind, const std::string& message)
+      : std::runtime_error(message), kind_(kind) {}
   FailureKind kind() const { return kind_; }
-  int failed_rank() const { return failed_rank_; }
 
  private:
   FailureKind kind_;
-  int failed_rank_;
 };
 
 // The kind of a caught exception.

@@ -418,6 +418,7 @@ class DistributedPalettizer {
     report.bytes_written = in.number();
     for (std::uint64_t count = in.number(); count > 0; --count) {
       TensorReport& row = rows_.at(in.number());
+      report.clustered.push_back(row.name);
       row.num_luts = in.number();
       row.bytes_out = in.number();
       row.lloyd_iterations = in.number();

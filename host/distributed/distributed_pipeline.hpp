@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "host/distributed/communicator.hpp"
@@ -25,6 +26,7 @@ struct RankReport {
   double cluster_seconds = 0.0;  // its backend's batches
   double write_seconds = 0.0;    // dense copies and parts written into its shards
   std::size_t tensors_clustered = 0;
+  std::vector<std::string> clustered;  // their names, in checkpoint order
   std::size_t shards_written = 0;
   std::uint64_t bytes_read = 0;      // input tensor bytes it read
   std::uint64_t bytes_sent = 0;      // palettized parts sent to other ranks

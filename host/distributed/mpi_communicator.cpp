@@ -15,11 +15,10 @@
 namespace kmlut::distributed {
 namespace {
 
-// MPI counts are ints: a message travels in pieces of at most this many bytes, the first prefixed
-// with the whole length. Pieces of one message follow each other (MPI keeps the order of messages
-// with the same source, destination and tag).
+// MPI counts are ints: a message travels as its length (8 bytes), then in pieces of at most this
+// many bytes. Pieces of one message follow each other (MPI keeps the order of messages with the
+// same source, destination and tag).
 constexpr std::size_t kPieceBytes = std::size_t{1} << 30;
-constexpr std::size_t kLengthBytes = 8;
 
 void check(int status, const char* call) {
   if (status != MPI_SUCCESS) {
@@ -93,17 +92,12 @@ class MpiCommunicator final : public Communicator {
   void send(int destination, Channel channel, Bytes bytes) override {
     release_delivered();
     Pending& pending = pending_.emplace_back();
-    const std::uint64_t length = bytes.size();
-    pending.bytes.resize(kLengthBytes);
-    std::memcpy(pending.bytes.data(), &length, kLengthBytes);
-    pending.bytes.insert(pending.bytes.end(), bytes.begin(), bytes.end());
-    Bytes().swap(bytes);
+    pending.length = bytes.size();
+    pending.bytes = std::move(bytes);
+    isend(&pending.length, sizeof pending.length, destination, channel, pending);
     for (std::size_t offset = 0; offset < pending.bytes.size(); offset += kPieceBytes) {
-      const std::size_t piece = std::min(kPieceBytes, pending.bytes.size() - offset);
-      MPI_Request& request = pending.requests.emplace_back();
-      check(MPI_Isend(pending.bytes.data() + offset, static_cast<int>(piece), MPI_BYTE, destination,
-                      tag_of(channel), MPI_COMM_WORLD, &request),
-            "MPI_Isend");
+      isend(pending.bytes.data() + offset, std::min(kPieceBytes, pending.bytes.size() - offset),
+            destination, channel, pending);
     }
   }
 
@@ -140,9 +134,18 @@ class MpiCommunicator final : public Communicator {
 
  private:
   struct Pending {
-    Bytes bytes;  // the length prefix and the message
+    std::uint64_t length = 0;  // sent first, as a piece of its own
+    Bytes bytes;
     std::vector<MPI_Request> requests;
   };
+
+  void isend(const void* data, std::size_t size, int destination, Channel channel,
+             Pending& pending) {
+    MPI_Request& request = pending.requests.emplace_back();
+    check(MPI_Isend(data, static_cast<int>(size), MPI_BYTE, destination, tag_of(channel),
+                    MPI_COMM_WORLD, &request),
+          "MPI_Isend");
+  }
 
   // A barrier that sleeps while it waits: MPI's own collectives spin, which on an oversubscribed
   // node takes the cores from the ranks that still work.
@@ -160,13 +163,12 @@ class MpiCommunicator final : public Communicator {
   Message receive_from(int source, Channel channel) {
     Message message;
     message.source = source;
-    Bytes first = receive_piece(source, channel);
-    if (first.size() < kLengthBytes)
-      throw Error("a message from rank " + std::to_string(source) + " has no length");
+    const Bytes first = receive_piece(source, channel);
     std::uint64_t length = 0;
-    std::memcpy(&length, first.data(), kLengthBytes);
+    if (first.size() != sizeof length)
+      throw Error("a message from rank " + std::to_string(source) + " has no length");
+    std::memcpy(&length, first.data(), sizeof length);
     message.bytes.reserve(length);
-    message.bytes.assign(first.begin() + kLengthBytes, first.end());
     while (message.bytes.size() < length) {
       const Bytes piece = receive_piece(source, channel);
       message.bytes.insert(message.bytes.end(), piece.begin(), piece.end());

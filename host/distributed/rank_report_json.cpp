@@ -15,7 +15,8 @@ nlohmann::ordered_json rank_reports_json(const std::vector<RankReport>& ranks) {
                        {"bytes_read", rank.bytes_read},
                        {"bytes_sent", rank.bytes_sent},
                        {"bytes_received", rank.bytes_received},
-                       {"bytes_written", rank.bytes_written}});
+                       {"bytes_written", rank.bytes_written},
+                       {"clustered", rank.clustered}});
   }
   return entries;
 }

@@ -147,9 +147,10 @@ def check_report(single_path, path, ranks, source, label):
           f"{label}: the ranks wrote the output's bytes")
     owner = assigned_ranks(plan_jobs(source, "--preset", "w4"), ranks)
     for entry in entries:
-        expected = sum(1 for name in palettized if owner.get(name) == entry["rank"])
-        check(entry["tensors_clustered"] == expected,
-              f"{label}: rank {entry['rank']} clustered {entry['tensors_clustered']} tensors, "
+        expected = sorted(name for name in palettized if owner.get(name) == entry["rank"])
+        check(sorted(entry["clustered"]) == expected and
+              entry["tensors_clustered"] == len(expected),
+              f"{label}: rank {entry['rank']} clustered {sorted(entry['clustered'])}, "
               f"the assignment rule gives it {expected}")
 
 

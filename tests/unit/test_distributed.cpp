@@ -67,15 +67,15 @@ TEST(WorkAssignment, LongestFirstStaysWithinGrahamsBoundOfTheOptimum) {
 
 TEST(WorkAssignment, EqualCostsAreDealtInNameOrderWhateverTheInputOrder) {
   std::vector<WorkItem> items;
-  for (const char* name : {"d", "a", "e", "c", "b"})
+  for (const char* name : {"d", "a", "c", "b"})
     items.push_back({name, 1.0});
   const std::vector<int> rank_of = assign_by_cost(items, 2);
   std::vector<std::pair<std::string, int>> by_name;
   for (std::size_t i = 0; i < items.size(); ++i)
     by_name.emplace_back(items[i].name, rank_of[i]);
   std::sort(by_name.begin(), by_name.end());
-  EXPECT_EQ(by_name, (std::vector<std::pair<std::string, int>>{
-                         {"a", 0}, {"b", 1}, {"c", 0}, {"d", 1}, {"e", 0}}));
+  EXPECT_EQ(by_name,
+            (std::vector<std::pair<std::string, int>>{{"a", 0}, {"b", 1}, {"c", 0}, {"d", 1}}));
   std::reverse(items.begin(), items.end());
   const std::vector<int> reversed = assign_by_cost(items, 2);
   for (std::size_t i = 0; i < items.size(); ++i) {
