@@ -21,7 +21,7 @@ namespace kmlut::distributed {
 // What one rank did.
 struct RankReport {
   int rank = 0;
-  double seconds = 0.0;          // from the start to the commit
+  double seconds = 0.0;          // from the start to the end of the exchange (then: commit)
   double read_seconds = 0.0;     // preflight of its own tensors
   double cluster_seconds = 0.0;  // its backend's batches
   double write_seconds = 0.0;    // dense copies and parts written into its shards
