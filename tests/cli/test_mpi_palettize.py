@@ -2,7 +2,8 @@
 """`mpirun -np N kmlut palettize` (docs/scaling.md) against the single process:
 
 - every output file of a sharded and of a single-file checkpoint is byte-identical to the
-  single-process output for N = 1, 2, 3, and the output holds nothing else;
+  single-process output for N = 1, 2, 3, and the output holds nothing else; so are vectors,
+  per-channel scales and quantized LUTs from 3 ranks;
 - the report's rows equal the single-process report's, its "ranks" entry accounts for every
   tensor and byte, and each rank clustered the tensors that the assignment rule (cost-ordered,
   ties by name, each to the least-loaded rank; recomputed here from `kmlut plan --json`) gives it;
@@ -124,6 +125,26 @@ def test_identical_output(work, source, label, output_name):
         check(f"[rank 0] kmlut: backend" in err, f"{label} -np {ranks}: lines carry the rank")
         if os.path.exists(report):
             check_report(report_single, report, ranks, source, f"{label} -np {ranks}")
+
+
+def test_other_paths(work, source):
+    """Vectors (their cost is 80 times a scalar element's, so the split differs), per-channel scales
+    and quantized LUTs, seeded: the same bytes from 3 ranks."""
+    config = os.path.join(work, "vector.json")
+    with open(config, "w") as f:
+        json.dump({"kmeans_palettization_config": {"global_config": {
+            "enable_fast_kmeans_mode": False,
+            "op_state_spec": {"weight": {"n_bits": 4, "cluster_dim": 2,
+                                         "enable_per_channel_scale": True,
+                                         "lut_qspec": {"dtype": "int8",
+                                                       "qscheme": "symmetric"}}}}}}, f)
+    reference = os.path.join(work, "vector-single")
+    code, err = run_single("palettize", source, reference, "--config", config, "--seed", "5")
+    check(code == 0, f"vector: single process exits 0 ({code}: {err})")
+    output = os.path.join(work, "vector-np3")
+    code, err = run_mpi(RANKS, "palettize", source, output, "--config", config, "--seed", "5")
+    check(code == 0, f"vector: mpirun -np {RANKS} exits 0 ({code}: {err})")
+    same_output(reference, output, f"vector -np {RANKS}")
 
 
 def check_report(single_path, path, ranks, source, label):
@@ -292,6 +313,7 @@ def main():
 
     test_identical_output(work, index, "sharded", "out")
     test_identical_output(work, single, "single", "out.safetensors")
+    test_other_paths(work, index)
     test_bad_input_on_one_rank(work, index)
     test_interrupted(work, "kill-rank")
     test_interrupted(work, "sigterm-mpirun")
