@@ -22,10 +22,7 @@ cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
 # The install test, the real checkpoint, the coreai_opt parity suite and the model-directory kills
 # (slow under ASan: minutes each, the same code paths as the faster tests here) run once, above.
-# cli.mpi_palettize is left out here: LeakSanitizer reports Open MPI's own allocations in every
-# rank (its plugins are unloaded by MPI_Finalize, so those frames cannot be suppressed), which
-# fails each rank; the distributed code runs under ASan in kmlut_distributed_tests.
-ctest --preset asan -j "$jobs" -E '^install\.|^cli\.real_checkpoint|^cli\.coreai_|^cli\.model_directory|^cli\.mpi_palettize'
+ctest --preset asan -j "$jobs" -E '^install\.|^cli\.real_checkpoint|^cli\.coreai_|^cli\.model_directory'
 
 echo "== fuzz the parsers" >&2
 scripts/fuzz.sh "${KMLUT_FUZZ_SECONDS:-30}"

@@ -42,6 +42,11 @@ def mpi_environment():
     env = dict(os.environ)
     # The CI container runs as root, which Open MPI refuses unless told.
     env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    # Under ASan (scripts/test.sh), LeakSanitizer reports Open MPI's own allocations in every rank:
+    # they are made by plugins that MPI_Finalize unloads, so no suppression can name them. Memory
+    # errors are still caught; the single-process tests check kmlut's leaks.
+    options = [env["ASAN_OPTIONS"]] if env.get("ASAN_OPTIONS") else []
+    env["ASAN_OPTIONS"] = ":".join(options + ["detect_leaks=0"])
     return env
 
 
