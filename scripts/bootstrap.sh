@@ -19,8 +19,10 @@ packages=(
   python3 python3-venv python3-dev
 )
 # The test stage (scripts/test.sh) adds what only the tests need: clang for the fuzz targets and
-# the format check, Chromium to render the HTML report.
-[[ "$stage" == test ]] && packages+=(clang libclang-rt-14-dev clang-format chromium)
+# the format check, Chromium to render the HTML report, Open MPI for the mpirun test (and the
+# build's optional MPI support, KMLUT_MPI=AUTO).
+[[ "$stage" == test ]] && packages+=(clang libclang-rt-14-dev clang-format chromium
+                                     openmpi-bin libopenmpi-dev)
 
 missing=()
 for package in "${packages[@]}"; do

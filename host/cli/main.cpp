@@ -4,12 +4,13 @@
 #include <iostream>
 
 #include "host/cli/commands.hpp"
+#include "host/cli/exit_codes.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/version.hpp"
 
 namespace {
 
-enum ExitCode : int { kSuccess = 0, kRuntimeFailure = 1, kUsageError = 2, kInvalidInput = 3 };
+using namespace kmlut::cli;  // the exit codes
 
 int run(int argc, char** argv) {
   CLI::App app{"kmlut: k-means palettization of neural-network checkpoints", "kmlut"};
@@ -37,14 +38,10 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return run(argc, argv);
-  } catch (const kmlut::ConfigError& error) {
-    std::cerr << "kmlut: " << error.what() << '\n';
-    return kUsageError;
-  } catch (const kmlut::InputError& error) {
-    std::cerr << "kmlut: invalid input: " << error.what() << '\n';
-    return kInvalidInput;
+  } catch (const SilentExit& exit) {
+    return exit.code;
   } catch (const std::exception& error) {
-    std::cerr << "kmlut: error: " << error.what() << '\n';
-    return kRuntimeFailure;
+    std::cerr << failure_line(error) << '\n';
+    return exit_code_of(error);
   }
 }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "host/cli/exit_codes.hpp"
+
 namespace kmlut::cli {
 namespace {
 
@@ -45,10 +47,10 @@ void ProgressReporter::update(const PipelineProgress& progress) {
     return;
   last_draw_ = now;
   if (!terminal_) {
-    std::fprintf(stderr, "kmlut: %zu/%zu tensors, %.2f/%.2f GB, %.2f GB/s, ETA %s, at %s\n",
-                 progress.tensors_done, progress.tensors_total, gigabytes(progress.bytes_done),
-                 gigabytes(progress.bytes_total), rate / kGB, format_seconds(remaining).c_str(),
-                 progress.current.c_str());
+    std::fprintf(stderr, "%skmlut: %zu/%zu tensors, %.2f/%.2f GB, %.2f GB/s, ETA %s, at %s\n",
+                 stderr_prefix().c_str(), progress.tensors_done, progress.tensors_total,
+                 gigabytes(progress.bytes_done), gigabytes(progress.bytes_total), rate / kGB,
+                 format_seconds(remaining).c_str(), progress.current.c_str());
     return;
   }
   const double fraction = progress.bytes_total > 0 ? static_cast<double>(progress.bytes_done) /
@@ -59,8 +61,8 @@ void ProgressReporter::update(const PipelineProgress& progress) {
   std::string current = progress.current;
   if (current.size() > 40)
     current = "..." + current.substr(current.size() - 37);
-  std::fprintf(stderr, "\r\033[K[%s%s] %zu/%zu tensors  %.2f/%.2f GB  %.2f GB/s  ETA %s  %s",
-               std::string(static_cast<std::size_t>(filled), '#').c_str(),
+  std::fprintf(stderr, "\r\033[K%s[%s%s] %zu/%zu tensors  %.2f/%.2f GB  %.2f GB/s  ETA %s  %s",
+               stderr_prefix().c_str(), std::string(static_cast<std::size_t>(filled), '#').c_str(),
                std::string(static_cast<std::size_t>(kWidth - filled), ' ').c_str(),
                progress.tensors_done, progress.tensors_total, gigabytes(progress.bytes_done),
                gigabytes(progress.bytes_total), rate / kGB, format_seconds(remaining).c_str(),
@@ -79,7 +81,7 @@ void ProgressReporter::log(const std::string& line) {
   if (quiet_)
     return;
   finish();
-  std::fprintf(stderr, "kmlut: %s\n", line.c_str());
+  std::fprintf(stderr, "%skmlut: %s\n", stderr_prefix().c_str(), line.c_str());
 }
 
 }  // namespace kmlut::cli

@@ -71,8 +71,9 @@ CheckpointJobResult palettize_checkpoint_job(const std::filesystem::path& input,
     options.on_start(plan, result.device, choice.reason);
   write_output_target(
       input, checkpoint, output, options.force, [&](const std::filesystem::path& target) {
-        result.report =
-            palettize_checkpoint(checkpoint, plan, target, *choice.backend, pipeline, progress);
+        const PipelineRunner& run =
+            options.run_pipeline ? options.run_pipeline : PipelineRunner(palettize_checkpoint);
+        result.report = run(checkpoint, plan, target, *choice.backend, pipeline, progress);
       });
   return result;
 }

@@ -42,6 +42,12 @@ ResolvedPlan plan_checkpoint(const std::filesystem::path& input, const ConfigSou
 using StartCallback =
     std::function<void(const Plan& plan, const std::string& device, const std::string& reason)>;
 
+// What writes the checkpoint once everything is checked and chosen: palettize_checkpoint
+// (kmlut/pipeline.hpp), or the same job shared by several processes (host/distributed/).
+using PipelineRunner = std::function<PipelineReport(
+    const Checkpoint& input, const Plan& plan, const std::filesystem::path& output,
+    Backend& backend, const PipelineOptions& options, const ProgressCallback& progress)>;
+
 struct CheckpointJobOptions {
   ConfigSource config;
   std::filesystem::path manifest;
@@ -51,6 +57,7 @@ struct CheckpointJobOptions {
   std::filesystem::path sensitivities;  // a checkpoint of per-element importances, or empty
   bool force = false;                   // replace an existing output
   StartCallback on_start;
+  PipelineRunner run_pipeline;  // empty: palettize_checkpoint
 };
 
 struct CheckpointJobResult {

@@ -36,6 +36,11 @@ class CheckpointWriter {
   // invalid tensor list, Error for IO.
   CheckpointWriter(std::filesystem::path output, Checkpoint::Layout layout,
                    std::vector<ShardContents> shards);
+  // A writer of some of the shards, for a job that several processes share: shard i is opened
+  // and written here when `written_here[i]` (empty: every shard); the others only count in the
+  // index.
+  CheckpointWriter(std::filesystem::path output, Checkpoint::Layout layout,
+                   std::vector<ShardContents> shards, const std::vector<bool>& written_here);
   CheckpointWriter(CheckpointWriter&&) noexcept;
   CheckpointWriter& operator=(CheckpointWriter&&) noexcept;
   ~CheckpointWriter();  // without commit(): every temporary file is gone
@@ -51,6 +56,10 @@ class CheckpointWriter {
 
   // Places the shards, then the index of a sharded output. Returns the files in that order.
   std::vector<std::filesystem::path> commit();
+  // The two halves of commit(), for a job whose processes must all place their shards before
+  // one of them writes the index: the shards written here, then (Sharded only) the index.
+  std::vector<std::filesystem::path> commit_shards();
+  std::filesystem::path commit_index();
 
  private:
   struct Impl;
