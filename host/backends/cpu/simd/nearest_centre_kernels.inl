@@ -37,27 +37,20 @@ Floats tile_distances(const float* columns, std::size_t stride, const float* poi
   return sum;
 }
 
-// The lanes' best candidates reduced to one: the smallest distance, the lowest index among equal
+// Per-lane candidates reduced to one: the smallest distance, the lowest index among equal
 // distances; the second best is the smaller of the winner lane's second and the other lanes'
 // best. Which lane holds which centre does not change the outcome, so every lane count agrees.
-NearestPair reduce_lanes(const Floats& best, const Floats& second, const Ints& index) {
-  float best_lanes[kLanes];
-  float second_lanes[kLanes];
-  std::int32_t index_lanes[kLanes];
-  std::memcpy(best_lanes, &best, sizeof best_lanes);
-  std::memcpy(second_lanes, &second, sizeof second_lanes);
-  std::memcpy(index_lanes, &index, sizeof index_lanes);
+NearestPair reduce_lanes(const float* best, const float* second, const std::int32_t* index,
+                         int lanes) {
   int winner = 0;
-  for (int lane = 1; lane < kLanes; ++lane) {
-    if (best_lanes[lane] < best_lanes[winner] ||
-        (best_lanes[lane] == best_lanes[winner] && index_lanes[lane] < index_lanes[winner]))
+  for (int lane = 1; lane < lanes; ++lane) {
+    if (best[lane] < best[winner] || (best[lane] == best[winner] && index[lane] < index[winner]))
       winner = lane;
   }
-  NearestPair result{static_cast<std::uint32_t>(index_lanes[winner]), best_lanes[winner],
-                     second_lanes[winner]};
-  for (int lane = 0; lane < kLanes; ++lane) {
-    if (lane != winner && best_lanes[lane] < result.second)
-      result.second = best_lanes[lane];
+  NearestPair result{static_cast<std::uint32_t>(index[winner]), best[winner], second[winner]};
+  for (int lane = 0; lane < lanes; ++lane) {
+    if (lane != winner && best[lane] < result.second)
+      result.second = best[lane];
   }
   return result;
 }
@@ -83,7 +76,13 @@ NearestPair nearest_pair(const CentreColumns& centres, const float* point) {
     best_index = closer ? lane_index : best_index;
     best = closer ? sum : best;
   }
-  return reduce_lanes(best, second, best_index);
+  float best_lanes[kLanes];
+  float second_lanes[kLanes];
+  std::int32_t index_lanes[kLanes];
+  std::memcpy(best_lanes, &best, sizeof best_lanes);
+  std::memcpy(second_lanes, &second, sizeof second_lanes);
+  std::memcpy(index_lanes, &best_index, sizeof index_lanes);
+  return reduce_lanes(best_lanes, second_lanes, index_lanes, kLanes);
 }
 
 // Whether some lane's second best lies within `reach`: then the second best overall does too.
@@ -99,35 +98,57 @@ bool some_second_within(const Floats& second, float reach) {
   return any != 0;
 }
 
-// The ranks are visited a tile of L at a time, every lane keeping its best and second best as in
-// `nearest_pair`, but ranks do not meet a lane in index order, so equal distances compare
+// The ranks are visited a tile of kCentreTile at a time (whatever the target's lane count, so
+// that every target visits the same ranks); rank r always goes to the same one of kCentreTile
+// candidate slots, r mod kCentreTile, each slot keeping its best and second best as a lane of
+// `nearest_pair` does. Ranks do not meet a slot in index order, so equal distances compare
 // indices. The scan stops before a tile whose first rank lies `reach` = |b − from| − radius or
-// more from the point while some lane's second best (and so the second best overall) is within
+// more from the point while some slot's second best (and so the second best overall) is within
 // reach²: the centres left out are no nearer than the second best. The centres visited include
 // every one that a scan rank by rank, stopping at the first such rank, would visit.
 template <int D>
 RankedNearest nearest_from(const RankedCentres& centres, const float* point, std::uint32_t from,
                            float radius) {
+  constexpr int kParts = static_cast<int>(kCentreTile) / kLanes;  // vectors per tile
   const std::size_t k = centres.k;
   const std::size_t dims = static_cast<std::size_t>(D > 0 ? D : centres.d);
   const float* columns = centres.columns + from * dims * centres.stride;
   const std::int32_t* indices = centres.indices + from * centres.stride;
   const RankedNeighbour* row = centres.ranks + from * k;
-  Floats best = Floats{} + kInfinity;
-  Floats second = best;
-  Ints best_index{};
-  for (std::size_t base = 0; base < k; base += kLanes) {
-    if (base > 0 && some_second_within(second, row[base].distance - radius))
-      break;
-    const Floats sum = tile_distances<D>(columns + base, centres.stride, point, centres.d);
-    Ints index;
-    std::memcpy(&index, indices + base, sizeof index);
-    const Ints closer = (sum < best) | ((sum == best) & (index < best_index));
-    second = closer ? best : (sum < second ? sum : second);
-    best_index = closer ? index : best_index;
-    best = closer ? sum : best;
+  Floats best[kParts];
+  Floats second[kParts];
+  Ints best_index[kParts];
+  for (int part = 0; part < kParts; ++part) {
+    best[part] = second[part] = Floats{} + kInfinity;
+    best_index[part] = Ints{};
   }
-  const NearestPair nearest = reduce_lanes(best, second, best_index);
+  for (std::size_t base = 0; base < k; base += kCentreTile) {
+    if (base > 0) {
+      bool stop = false;
+      for (int part = 0; part < kParts; ++part)
+        stop = stop || some_second_within(second[part], row[base].distance - radius);
+      if (stop)
+        break;
+    }
+    for (int part = 0; part < kParts; ++part) {
+      const std::size_t offset = base + static_cast<std::size_t>(part * kLanes);
+      const Floats sum = tile_distances<D>(columns + offset, centres.stride, point, centres.d);
+      Ints index;
+      std::memcpy(&index, indices + offset, sizeof index);
+      const Ints closer = (sum < best[part]) | ((sum == best[part]) & (index < best_index[part]));
+      second[part] = closer ? best[part] : (sum < second[part] ? sum : second[part]);
+      best_index[part] = closer ? index : best_index[part];
+      best[part] = closer ? sum : best[part];
+    }
+  }
+  float best_slots[kCentreTile];
+  float second_slots[kCentreTile];
+  std::int32_t index_slots[kCentreTile];
+  std::memcpy(best_slots, best, sizeof best_slots);
+  std::memcpy(second_slots, second, sizeof second_slots);
+  std::memcpy(index_slots, best_index, sizeof index_slots);
+  const NearestPair nearest =
+      reduce_lanes(best_slots, second_slots, index_slots, static_cast<int>(kCentreTile));
   return {nearest.index, nearest.best, __builtin_sqrtf(nearest.second)};
 }
 

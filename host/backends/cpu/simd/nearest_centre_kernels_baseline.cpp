@@ -1,6 +1,6 @@
 // The nearest-centre kernels built for the baseline target (its compile flags:
 // host/CMakeLists.txt).
-#define KMLUT_SIMD_LANES 8
+#define KMLUT_SIMD_LANES 4
 #include "host/backends/cpu/simd/nearest_centre_kernels.inl"
 
 namespace kmlut::cpu {
