@@ -1,22 +1,21 @@
 // CentroidTable: k centroids (k <= 256) of any dimension d laid out for the nearest-centroid
-// search, the inner loop of k-means. Centroids are stored dimension-major in lanes of eight
-// (structure of arrays), so one point is compared with eight centroids per vector operation; the
-// search keeps, per lane, the best and second-best distance, and reduces the lanes at the end.
+// search, the inner loop of k-means. Centroids are stored dimension-major (structure of arrays),
+// so one point is compared with a vector of centroids per operation; the search runs with the
+// kernels of the SIMD target chosen at run time (host/backends/cpu/simd/).
 //
 // Every distance is Σ_j (x_j − c_j)² in float32, summed in j order with no fused multiply-add, so
-// the vector search, the scalar `distance` and any thread count give identical values and the
-// same ties (the lowest index wins).
+// every SIMD target, the scalar `squared_distance` and any thread count give identical values and
+// the same ties (the lowest index wins).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <vector>
 
-namespace kmlut::cpu {
+#include "host/backends/cpu/simd/nearest_centre_kernels.hpp"
+#include "host/backends/cpu/simd/simd_target.hpp"
 
-// Dimensions up to this one have a search with its loops unrolled; larger ones a generic loop.
-inline constexpr int kUnrolledVectorDim = 8;
+namespace kmlut::cpu {
 
 // Squared Euclidean distance in the order the table's search uses.
 inline float squared_distance(const float* a, const float* b, int d) {
@@ -36,7 +35,8 @@ struct NearestTwo {
 
 class CentroidTable {
  public:
-  static constexpr int kLanes = 8;
+  explicit CentroidTable(SimdTarget target = active_simd_target())
+      : kernels_(&nearest_centre_kernels(target)) {}
 
   // `centroids` holds k rows of d floats.
   void assign(const float* centroids, std::size_t k, int d);
@@ -48,11 +48,12 @@ class CentroidTable {
   std::uint32_t nearest(const float* point) const { return nearest_two(point).index; }
 
  private:
+  const NearestCentreKernels* kernels_;
   std::size_t k_ = 0;
   int d_ = 0;
-  std::size_t groups_ = 0;      // ceil(k / kLanes)
-  std::vector<float> columns_;  // [d][groups · kLanes]: coordinate j of centroid c
-  std::vector<float> penalty_;  // [groups · kLanes]: 0, or +inf for the padding past k
+  std::size_t stride_ = 0;      // k rounded up to kCentreTile
+  std::vector<float> columns_;  // [d][stride]: coordinate j of centroid c
+  std::vector<float> penalty_;  // [stride]: 0, or +inf for the padding past k
 };
 
 }  // namespace kmlut::cpu

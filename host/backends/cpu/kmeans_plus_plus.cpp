@@ -50,6 +50,13 @@ class Seeder {
     weight_.resize(sample_.size());
     for (std::size_t i = 0; i < sample_.size(); ++i)
       weight_[i] = points.weight(sample_[i]);
+    const auto d = static_cast<std::size_t>(points.d);
+    columns_.resize(d * sample_.size());
+    for (std::size_t i = 0; i < sample_.size(); ++i) {
+      for (std::size_t j = 0; j < d; ++j)
+        columns_[j * sample_.size() + i] = points.point(sample_[i])[j];
+    }
+    distance_.resize(sample_.size());
   }
 
   std::vector<float> run() {
@@ -103,13 +110,26 @@ class Seeder {
     centres.insert(centres.end(), p, p + points_.d);
   }
 
-  // The weighted potential if sample point `candidate` became a centre; fills its D².
-  double potential_with(std::size_t candidate, std::vector<double>& candidate_closest) const {
+  // The weighted potential if sample point `candidate` became a centre; fills its D². The
+  // distances are computed a dimension at a time over all sample points (the loop the compiler
+  // vectorises), each still Σ_j (x_j − c_j)² in j order as `squared_distance` sums it; the
+  // potential is then summed in point order.
+  double potential_with(std::size_t candidate, std::vector<double>& candidate_closest) {
     const float* c = point(candidate);
+    const std::size_t m = sample_.size();
+    float* distance = distance_.data();
+    std::fill(distance, distance + m, 0.0f);
+    for (std::size_t j = 0; j < static_cast<std::size_t>(points_.d); ++j) {
+      const float* column = &columns_[j * m];
+      const float cj = c[j];
+      for (std::size_t i = 0; i < m; ++i) {
+        const float diff = column[i] - cj;
+        distance[i] += diff * diff;
+      }
+    }
     double potential = 0.0;
-    for (std::size_t i = 0; i < sample_.size(); ++i) {
-      const double distance = squared_distance(point(i), c, points_.d);
-      candidate_closest[i] = std::min(closest_[i], distance);
+    for (std::size_t i = 0; i < m; ++i) {
+      candidate_closest[i] = std::min(closest_[i], double{distance[i]});
       potential += weight_[i] * candidate_closest[i];
     }
     return potential;
@@ -120,6 +140,8 @@ class Seeder {
   RandomStream& random_;
   std::vector<std::size_t> sample_;
   std::vector<double> weight_;
+  std::vector<float> columns_;   // [dim][sample point]: the sample, dimension-major
+  std::vector<float> distance_;  // [sample point]: scratch of potential_with
   std::vector<double> closest_;
 };
 

@@ -8,6 +8,7 @@
 #include "host/backends/cpu/centroid_table.hpp"
 #include "host/backends/cpu/kmeans_plus_plus.hpp"
 #include "host/backends/cpu/random_stream.hpp"
+#include "host/backends/cpu/simd/nearest_centre_kernels.hpp"
 
 namespace kmlut::cpu {
 namespace {
@@ -70,11 +71,6 @@ bool farther(const FarPoint& a, const FarPoint& b) {
   return a.distance > b.distance || (a.distance == b.distance && a.index < b.index);
 }
 
-struct Neighbour {
-  float distance;
-  std::uint32_t index;
-};
-
 // A point that changed cluster in the last assignment.
 struct Move {
   std::uint32_t point;
@@ -98,13 +94,17 @@ class LloydRun {
         k_(options.k),
         d_(static_cast<std::size_t>(points.d)),
         chunks_(chunk_count(points.n)),
+        kernels_(nearest_centre_kernels(options.simd)),
+        table_(options.simd),
         labels_(points.n),
         upper_(points.n),
         lower_(points.n),
         shift_(k_),
         half_gap_(k_),
-        centre_distance_(k_ * k_),
         neighbours_(k_ * k_),
+        ranked_stride_((k_ + kCentreTile - 1) / kCentreTile * kCentreTile + kCentreTile),
+        ranked_columns_(k_ * d_ * ranked_stride_, kInfinity),
+        ranked_indices_(k_ * ranked_stride_, 0),
         chunk_sums_(chunks_ * k_ * d_),
         chunk_masses_(chunks_ * k_),
         chunk_counts_(chunks_ * k_),
@@ -163,35 +163,36 @@ class LloydRun {
     return changed;
   }
 
-  // Centre-to-centre distances, and half of each centre's distance to its nearest other centre:
-  // a point closer than that to its own centre cannot be nearer to any other.
+  // Each centre's neighbours, nearest first, with their coordinates in that order for the
+  // search kernel; and half of each centre's distance to its nearest other centre: a point closer
+  // than that to its own centre cannot be nearer to any other. Rows are independent, so they are
+  // spread over the runner.
   void compute_centre_distances() {
-    for (std::size_t a = 0; a < k_; ++a) {
-      centre_distance_[a * k_ + a] = 0.0f;
-      for (std::size_t b = a + 1; b < k_; ++b) {
-        const float distance = std::sqrt(squared_distance(centre(a), centre(b), points_.d));
-        centre_distance_[a * k_ + b] = distance;
-        centre_distance_[b * k_ + a] = distance;
-      }
-    }
-    for (std::size_t a = 0; a < k_; ++a) {
-      Neighbour* row = &neighbours_[a * k_];
+    runner_(k_, [&](std::size_t a) {
+      RankedNeighbour* row = &neighbours_[a * k_];
       for (std::size_t n = 0; n < k_; ++n)
-        row[n].distance = centre_distance_[a * k_ + row[n].index];
+        row[n].distance = std::sqrt(squared_distance(centre(a), centre(row[n].index), points_.d));
       sort_neighbours(row);
       half_gap_[a] = k_ > 1 ? 0.5f * row[1].distance : kInfinity;
-    }
+      float* columns = &ranked_columns_[a * d_ * ranked_stride_];
+      for (std::size_t n = 0; n < k_; ++n) {
+        ranked_indices_[a * ranked_stride_ + n] = static_cast<std::int32_t>(row[n].index);
+        const float* c = centre(row[n].index);
+        for (std::size_t j = 0; j < d_; ++j)
+          columns[j * ranked_stride_ + n] = c[j];
+      }
+    });
   }
 
   // Nearest first (the centre itself, at 0, leads), ties by index. An insertion sort: the order
   // of the previous iteration is kept, and once the centres settle it is almost always still
   // right, so this costs a pass over the row rather than a full sort.
-  void sort_neighbours(Neighbour* row) const {
-    auto before = [](const Neighbour& x, const Neighbour& y) {
+  void sort_neighbours(RankedNeighbour* row) const {
+    auto before = [](const RankedNeighbour& x, const RankedNeighbour& y) {
       return x.distance < y.distance || (x.distance == y.distance && x.index < y.index);
     };
     for (std::size_t n = 1; n < k_; ++n) {
-      const Neighbour item = row[n];
+      const RankedNeighbour item = row[n];
       std::size_t m = n;
       for (; m > 0 && before(item, row[m - 1]); --m)
         row[m] = row[m - 1];
@@ -306,40 +307,24 @@ class LloydRun {
     upper_[i] = upper;
     if (upper <= bound)
       return label;
-    return search_from(i, x, label, own, upper);
+    return search_from(i, x, label, upper);
   }
 
-  // The nearest and second-nearest centres of a point whose own centre `from` lies at squared
-  // distance `own` (distance `radius`). A centre b is at least |b − from| − radius away, so once
-  // that is no less than the second-best distance found, b — and every centre farther from
-  // `from` — can be neither: the scan over `from`'s neighbours, nearest first, stops there. Ties
-  // go to the lowest index, as in the full search.
-  std::uint32_t search_from(std::size_t i, const float* x, std::uint32_t from, float own,
-                            float radius) {
-    std::uint32_t best = from;
-    float best_squared = own;
-    float second_squared = kInfinity;
-    float second = kInfinity;
-    const Neighbour* row = &neighbours_[from * k_];
-    for (std::size_t n = 1; n < k_; ++n) {
-      if (row[n].distance - radius >= second)
-        break;
-      const std::uint32_t b = row[n].index;
-      const float squared = squared_distance(x, centre(b), points_.d);
-      if (squared < best_squared || (squared == best_squared && b < best)) {
-        second_squared = best_squared;
-        best_squared = squared;
-        best = b;
-        second = std::sqrt(second_squared);
-      } else if (squared < second_squared) {
-        second_squared = squared;
-        second = std::sqrt(second_squared);
-      }
-    }
-    labels_[i] = static_cast<std::uint8_t>(best);
-    upper_[i] = std::sqrt(best_squared);
-    lower_[i] = second;
-    return best;
+  // The nearest and second-nearest centres of a point whose own centre `from` lies at distance
+  // `radius`: the kernel scans `from`'s neighbours nearest first and stops where the triangle
+  // inequality rules out the rest. Ties go to the lowest index, as in the full search.
+  std::uint32_t search_from(std::size_t i, const float* x, std::uint32_t from, float radius) {
+    const RankedCentres ranked{ranked_columns_.data(),
+                               ranked_indices_.data(),
+                               neighbours_.data(),
+                               ranked_stride_,
+                               k_,
+                               points_.d};
+    const RankedNearest nearest = kernels_.nearest_from(ranked, x, from, radius);
+    labels_[i] = static_cast<std::uint8_t>(nearest.index);
+    upper_[i] = std::sqrt(nearest.best_squared);
+    lower_[i] = nearest.second;
+    return nearest.index;
   }
 
   // New centres from the sums; an empty cluster takes one of the points farthest from their
@@ -458,6 +443,7 @@ class LloydRun {
   std::size_t k_;
   std::size_t d_;
   std::size_t chunks_;
+  const NearestCentreKernels& kernels_;
   CentroidTable table_;
   std::vector<float> centres_;
   std::vector<std::uint8_t> labels_;
@@ -468,12 +454,14 @@ class LloydRun {
   float second_shift_ = 0.0f;
   std::uint32_t max_shift_index_ = 0;
   std::vector<float> half_gap_;
-  std::vector<float> centre_distance_;  // [centre][centre]
-  std::vector<Neighbour> neighbours_;   // [centre][rank]: the centres by distance
-  std::vector<double> sums_;            // [centre][dim]: Σ w·x of each cluster
-  std::vector<double> masses_;          // [centre]: Σ w
-  std::vector<std::uint64_t> counts_;   // [centre]: points
-  std::vector<double> chunk_sums_;      // the first assignment's partials, per chunk
+  std::vector<RankedNeighbour> neighbours_;  // [centre][rank]: the centres by distance
+  std::size_t ranked_stride_;
+  std::vector<float> ranked_columns_;         // [centre][dim][rank]: the neighbours' coordinates
+  std::vector<std::int32_t> ranked_indices_;  // [centre][rank]: the neighbours' indices
+  std::vector<double> sums_;                  // [centre][dim]: Σ w·x of each cluster
+  std::vector<double> masses_;                // [centre]: Σ w
+  std::vector<std::uint64_t> counts_;         // [centre]: points
+  std::vector<double> chunk_sums_;            // the first assignment's partials, per chunk
   std::vector<double> chunk_masses_;
   std::vector<std::uint32_t> chunk_counts_;
   std::vector<std::vector<Move>> moves_;  // [chunk]

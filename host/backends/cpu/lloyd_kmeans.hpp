@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "host/backends/cpu/simd/simd_target.hpp"
 #include "host/backends/cpu/vector_points.hpp"
 
 namespace kmlut::cpu {
@@ -32,6 +33,7 @@ struct LloydOptions {
   double tol = 1e-4;
   std::uint64_t seed = 0;
   bool use_bounds = true;  // false: every point scans every centre in every iteration
+  SimdTarget simd = active_simd_target();  // the same result with any target; tests compare them
 };
 
 struct LloydFit {
