@@ -19,8 +19,8 @@ packages=(
   python3 python3-venv python3-dev
 )
 # The test stage (scripts/test.sh) adds what only the tests need: clang for the fuzz targets and
-# the format check, Chromium to render the HTML report.
-[[ "$stage" == test ]] && packages+=(clang libclang-rt-14-dev clang-format chromium)
+# the format check, Chromium to render the HTML report, patchelf for scripts/gpu-check.sh.
+[[ "$stage" == test ]] && packages+=(clang libclang-rt-14-dev clang-format chromium patchelf)
 
 missing=()
 for package in "${packages[@]}"; do
