@@ -2,6 +2,7 @@
 // runs its kernels. "auto" chooses the CUDA backend when a device works and the backend's parity
 // probe (probe/parity_probe.hpp) gives the CPU backend's results bit for bit, else the CPU, and
 // gives the reason to the caller (docs/cuda-backend.md, "Backend selection").
+#include "host/backends/cuda_availability.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/palettize.hpp"
 
@@ -41,20 +42,27 @@ const std::string& cuda_probe_failure(int threads) {
 #endif
 
 BackendChoice choose_auto_backend(int threads) {
+  std::string reason = cuda_unusable_reason();
 #if KMLUT_HAVE_CUDA
-  const std::string unusable = cuda::device_unusable_reason();
-  if (!unusable.empty())
-    return {make_cpu_backend(threads), unusable};
-  const std::string& failure = cuda_probe_failure(threads);
-  if (failure.empty())
-    return {make_cuda_backend(threads), "its parity probe gave the CPU backend's bits"};
-  return {make_cpu_backend(threads), "the CUDA backend failed its parity probe: " + failure};
-#else
-  return {make_cpu_backend(threads), "this build has no CUDA backend"};
+  if (reason.empty()) {
+    const std::string& failure = cuda_probe_failure(threads);
+    if (failure.empty())
+      return {make_cuda_backend(threads), "its parity probe gave the CPU backend's bits"};
+    reason = "the CUDA backend failed its parity probe: " + failure;
+  }
 #endif
+  return {make_cpu_backend(threads), reason};
 }
 
 }  // namespace
+
+std::string cuda_unusable_reason() {
+#if KMLUT_HAVE_CUDA
+  return cuda::device_unusable_reason();
+#else
+  return "this build has no CUDA backend";
+#endif
+}
 
 BackendChoice choose_backend(const std::string& name, int threads) {
   if (name == "cpu")

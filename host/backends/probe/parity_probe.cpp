@@ -4,11 +4,10 @@
 #include <cmath>
 #include <exception>
 
+#include "host/backends/cuda_availability.hpp"
 #include "host/backends/probe/probe_cases.hpp"
-#include "kmlut/error.hpp"
 
 #if KMLUT_HAVE_CUDA
-#include "host/backends/cuda/cuda_backend.hpp"
 #include "kernels/cuda_api.hpp"
 #endif
 
@@ -109,22 +108,18 @@ ProbeReport run_parity_probe(Backend& candidate, Backend& reference) {
 
 SelftestSubject selftest_subject(const std::string& backend_name, int threads) {
   if (backend_name != "auto" && backend_name != "cpu" && backend_name != "cuda")
-    throw ConfigError("unknown backend \"" + backend_name + "\" (expected auto, cpu or cuda)");
+    choose_backend(backend_name, threads);  // throws the ConfigError that names the choices
   SelftestSubject subject;
   if (backend_name != "cpu") {
+    subject.no_device = cuda_unusable_reason();
 #if KMLUT_HAVE_CUDA
-    subject.no_device = cuda::device_unusable_reason();
     if (subject.no_device.empty()) {
-      cuda::CudaBackendOptions options;
-      options.cpu_threads = threads;
-      subject.candidate = cuda::make_cuda_backend(options);
+      subject.candidate = choose_backend("cuda", threads).backend;
       subject.reference = make_cpu_backend(threads);
       subject.description =
           "the CUDA backend on " + cuda::device_description() + " against the CPU backend";
       return subject;
     }
-#else
-    subject.no_device = "this build has no CUDA backend";
 #endif
   }
   subject.candidate = make_cpu_backend(threads);

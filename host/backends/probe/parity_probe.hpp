@@ -51,7 +51,7 @@ struct SelftestSubject {
   std::string no_device;    // why the CUDA backend cannot run here, when NAME asked for it
 };
 
-// Throws ConfigError for a name other than auto, cpu or cuda.
+// Throws ConfigError (choose_backend's) for a name other than auto, cpu or cuda.
 SelftestSubject selftest_subject(const std::string& backend_name, int threads);
 
 }  // namespace kmlut::probe
