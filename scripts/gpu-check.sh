@@ -176,15 +176,16 @@ for program in "$bin"/kmlut "$bin"/kmlut_gpu_tests "$bin"/kmlut_bench_cuda; do
     continue
   fi
   echo "== ldd $program"
-  timeout -k "$(seconds "$grace")" "$(seconds "${limit[ldd]}")" ldd "$program" 2>&1
-  if ldd "$program" 2>&1 | grep -q 'not found'; then ldd_rc=1; fi
+  libraries=$(timeout -k "$(seconds 1)" "$(seconds 2)" ldd "$program" 2>&1)  # 3 x 3 s < limit
+  echo "$libraries"
+  [[ $libraries != *"not found"* ]] || ldd_rc=1
 done >"$logs/ldd.log" 2>&1
 cat "$logs/ldd.log"
 add_row ldd "$( ((ldd_rc == 0)) && echo ok || echo "FAILED: $(grep -m3 -E 'not found|missing' "$logs/ldd.log" | tr '\n' ' ')")" "$(elapsed "$start")"
 
-step nvidia-smi "${limit[nvidia-smi]}" nvidia-smi
-device=$(grep -m1 -E 'NVIDIA|Tesla|H100|H200' "$logs/nvidia-smi.log" | tr -d '|' | tr -s ' ' |
-  sed 's/^ //' | cut -c1-80)
+step nvidia-smi "${limit[nvidia-smi]}" bash -c \
+  'nvidia-smi && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader'
+device=$(last_line "$logs/nvidia-smi.log" | tr -d '|' | tr -s ' ' | sed 's/^ //' | cut -c1-100)
 add_row nvidia-smi "$last_outcome" "$last_time" "$device"
 
 step selftest "${limit[selftest]}" "$bin/kmlut" selftest --backend cuda
@@ -193,7 +194,7 @@ verdict=$(grep -m1 -E 'DIFFERS|selftest (passed|failed)|no usable CUDA device|er
 add_row selftest "$last_outcome" "$last_time" "${verdict:-$(last_line "$logs/selftest.log")}"
 
 step bench "${limit[bench]}" "$bin/kmlut_bench_cuda"
-add_row bench "$last_outcome" "$last_time" "$(grep -c '^|' "$logs/bench.log") table rows"
+add_row bench "$last_outcome" "$last_time" "$(grep -c '^|' "$logs/bench.log") table lines"
 
 # Every GPU test in its own process, within the step's limit.
 start=$(now)

@@ -157,7 +157,7 @@ def test_failing_device(work):
         check(rows.get(step, ("",))[0] == result_text,
               f"{step}: '{rows.get(step, ('missing',))[0]}', expected '{result_text}'")
     check("H100" in rows.get("nvidia-smi", ("", ""))[1], "the device is named")
-    check(rows.get("bench", ("", ""))[1] == "2 table rows",
+    check(rows.get("bench", ("", ""))[1] == "2 table lines",
           "the bench rows printed before the hang are kept")
     check(rows.get("gpu-tests", ("", ""))[1] == "2 of 5 passed, 3 failed", f"gpu-tests: {rows.get('gpu-tests')}")
     check("ERROR SUMMARY: 3 errors" in rows.get("memcheck", ("", ""))[1], "memcheck's error summary")
