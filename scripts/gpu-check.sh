@@ -22,7 +22,7 @@
 # build/gpu-check-logs. GPU_CHECK_TIME_DIVISOR divides every limit (tests/gpu_check runs the device
 # half with stub programs that hang, crash and fail, in seconds instead of minutes).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 
 # ---------------------------------------------------------------- the folder (no GPU needed)
 
