@@ -20,9 +20,9 @@ packages=(
 )
 # The test stage (scripts/test.sh) adds what only the tests need: clang for the fuzz targets and
 # the format check, Chromium to render the HTML report, Open MPI for the mpirun test (and the
-# build's optional MPI support, KMLUT_MPI=AUTO).
+# build's optional MPI support, KMLUT_MPI=AUTO), patchelf for scripts/gpu-check.sh.
 [[ "$stage" == test ]] && packages+=(clang libclang-rt-14-dev clang-format chromium
-                                     openmpi-bin libopenmpi-dev)
+                                     openmpi-bin libopenmpi-dev patchelf)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1,29 +1,68 @@
 // Backends by name. "cuda" needs a build with the CUDA backend (KMLUT_HAVE_CUDA) and a device that
-// runs its kernels. "auto" keeps choosing the CPU and gives the reason to the caller: the CUDA
-// backend has not yet passed scripts/gpu-check.sh on a device (docs/cuda-backend.md).
+// runs its kernels. "auto" chooses the CUDA backend when a device works and the backend's parity
+// probe (probe/parity_probe.hpp) gives the CPU backend's results bit for bit, else the CPU, and
+// gives the reason to the caller (docs/cuda-backend.md, "Backend selection").
+#include "host/backends/cuda_availability.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/palettize.hpp"
 
 #if KMLUT_HAVE_CUDA
+#include <exception>
+
 #include "host/backends/cuda/cuda_backend.hpp"
+#include "host/backends/probe/parity_probe.hpp"
 #include "kernels/cuda_api.hpp"
 #endif
 
 namespace kmlut {
 namespace {
 
-BackendChoice choose_auto_backend(int threads) {
-  BackendChoice choice{make_cpu_backend(threads), "this build has no CUDA backend"};
 #if KMLUT_HAVE_CUDA
-  const std::string unusable = cuda::device_unusable_reason();
-  choice.reason = unusable.empty()
-                      ? "the CUDA backend is not yet verified on a GPU; --backend cuda selects it"
-                      : unusable;
+std::unique_ptr<Backend> make_cuda_backend(int threads) {
+  cuda::CudaBackendOptions options;
+  options.cpu_threads = threads;
+  return cuda::make_cuda_backend(options);
+}
+
+// The parity probe of the CUDA backend against the CPU backend, run on the first "auto" of the
+// process and remembered (a few hundred KB; a device either computes the CPU's bits or not, and
+// the answer does not change while the process runs): "" when it matched, else why not.
+const std::string& cuda_probe_failure(int threads) {
+  static const std::string failure = [threads]() -> std::string {
+    try {
+      const std::unique_ptr<Backend> cuda_backend = make_cuda_backend(threads);
+      const std::unique_ptr<Backend> cpu = make_cpu_backend(threads);
+      return probe::run_parity_probe(*cuda_backend, *cpu).first_failure();
+    } catch (const std::exception& error) {
+      return error.what();
+    }
+  }();
+  return failure;
+}
 #endif
-  return choice;
+
+BackendChoice choose_auto_backend(int threads) {
+  std::string reason = cuda_unusable_reason();
+#if KMLUT_HAVE_CUDA
+  if (reason.empty()) {
+    const std::string& failure = cuda_probe_failure(threads);
+    if (failure.empty())
+      return {make_cuda_backend(threads), "its parity probe gave the CPU backend's bits"};
+    reason = "the CUDA backend failed its parity probe: " + failure;
+  }
+#endif
+  return {make_cpu_backend(threads), reason};
 }
 
 }  // namespace
+
+std::string cuda_unusable_reason() {
+#if KMLUT_HAVE_CUDA
+  return cuda::device_unusable_reason();
+#else
+  return "this build has no CUDA backend";
+#endif
+}
 
 BackendChoice choose_backend(const std::string& name, int threads) {
   if (name == "cpu")
@@ -32,9 +71,7 @@ BackendChoice choose_backend(const std::string& name, int threads) {
     return choose_auto_backend(threads);
   if (name == "cuda") {
 #if KMLUT_HAVE_CUDA
-    cuda::CudaBackendOptions options;
-    options.cpu_threads = threads;
-    return {cuda::make_cuda_backend(options), ""};
+    return {make_cuda_backend(threads), ""};
 #else
     throw Error(
         "--backend cuda: this build has no CUDA backend (configured with KMLUT_CUDA=OFF or "

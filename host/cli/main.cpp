@@ -1,5 +1,6 @@
 // kmlut: k-means palettization of neural-network checkpoints. Exit codes (docs/architecture.md §7):
-// 0 success, 1 runtime failure, 2 usage or config error, 3 invalid input file.
+// 0 success, 1 runtime failure, 2 usage or config error, 3 invalid input file; a command may end
+// with its own documented code through CLI::RuntimeError (selftest: 4, no GPU was checked).
 #include <exception>
 #include <iostream>
 
@@ -23,8 +24,12 @@ int run(int argc, char** argv) {
   kmlut::cli::add_verify_command(app);
   kmlut::cli::add_bench_command(app);
   kmlut::cli::add_report_command(app);
+  kmlut::cli::add_selftest_command(app);
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& error) {
+    std::cerr << "kmlut: " << error.what() << '\n';
+    return error.get_exit_code();
   } catch (const CLI::ParseError& error) {
     // --help and --version are "successes" CLI11 reports by exception; exit() prints them.
     const int code = app.exit(error);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "host/backends/cuda/cuda_backend.hpp"
+#include "host/backends/probe/parity_probe.hpp"
 #include "kernels/cuda_api.hpp"
 #include "kmlut/error.hpp"
 #include "tests/gpu/require_gpu.hpp"
@@ -216,8 +217,29 @@ TEST(CudaBackendSelection, CudaNamesWhyItCannotRun) {
   }
 }
 
-TEST(CudaBackendSelection, AutoChoosesTheCpuUntilTheGpuPathIsVerified) {
-  EXPECT_EQ(make_backend("auto")->name(), "cpu");
+// "auto" uses the device only when its parity probe gives the CPU backend's bits; a run that
+// requires a GPU (scripts/gpu-check.sh) requires that.
+TEST(CudaBackendSelection, AutoUsesTheGpuOnlyWhenItsParityProbeMatches) {
+  const BackendChoice choice = choose_backend("auto");
+  const std::string unusable = cuda::device_unusable_reason();
+  if (!unusable.empty()) {
+    EXPECT_EQ(choice.backend->name(), "cpu");
+    EXPECT_EQ(choice.reason, unusable);
+    return;
+  }
+  if (testing_support::gpu_required()) {
+    EXPECT_EQ(choice.backend->name(), "cuda") << choice.reason;
+  } else if (choice.backend->name() == "cpu") {
+    EXPECT_NE(choice.reason.find("parity probe"), std::string::npos) << choice.reason;
+  }
+}
+
+TEST_F(CudaTest, ParityProbeMatchesTheCpuOnEveryPath) {
+  const auto backend = cuda::make_cuda_backend();
+  const auto cpu = make_cpu_backend();
+  const probe::ProbeReport report = probe::run_parity_probe(*backend, *cpu);
+  for (const probe::ProbeRow& row : report.rows)
+    EXPECT_TRUE(row.matched) << row.path << ": " << row.mismatch;
 }
 
 }  // namespace
