@@ -186,6 +186,17 @@ Points gaussian_float32(Index n, Rng& rng) {
   return p;
 }
 
+// Cauchy float32 values: outliers take clusters of their own and leave the bulk few, large ones,
+// so a layer's argmins shift far from the previous layer's and the Knuth-bounded scans give up.
+Points cauchy_float32(Index n, Rng& rng) {
+  std::cauchy_distribution<float> cauchy(0.0f, 1.0f);
+  Points p{"float32 Cauchy", {}, {}};
+  for (Index i = 0; i < n; ++i)
+    p.x.push_back(cauchy(rng));
+  std::sort(p.x.begin(), p.x.end());
+  return p;
+}
+
 Points draw_points(int family, Index n, Rng& rng) {
   switch (family) {
     case 0:
@@ -200,22 +211,26 @@ Points draw_points(int family, Index n, Rng& rng) {
       return with_duplicates(n, rng, false);
     case 5:
       return with_duplicates(n, rng, true);
-    default:
+    case 6:
       return gaussian_float32(n, rng);
+    default:
+      return cauchy_float32(n, rng);
   }
 }
-constexpr int kFamilies = 7;
+constexpr int kFamilies = 8;
 
-// Checks one problem: the argmin table on one lane and on three, and ExactKMeans1D's partition
-// with its default, table-only and linear-memory recovery.
+// Checks one problem: the argmin table on one lane and, up to `max_n_on_lanes` points, on three
+// (the thread barriers make large problems slow; small ones cover every branch), and
+// ExactKMeans1D's partition with its default, table-only and linear-memory recovery.
 template <class PrefixSums>
-void expect_leftmost_decisions(const Points& p, const PrefixSums& sums, Index k) {
+void expect_leftmost_decisions(const Points& p, const PrefixSums& sums, Index k,
+                               Index max_n_on_lanes) {
   const auto n = static_cast<Index>(p.x.size());
   const std::string label = p.kind + ", n " + std::to_string(n) + ", k " + std::to_string(k);
   const Decisions expected = exhaustive_decisions(sums, n, k);
   for (unsigned lanes : {1u, 3u}) {
-    if (lanes > 1 && n > 64)
-      continue;  // the thread barriers make large problems slow; small ones cover every branch
+    if (lanes > 1 && n > max_n_on_lanes)
+      continue;
     const std::string difference =
         first_difference(expected, table_decisions(sums, n, k, lanes), n, k);
     ASSERT_EQ(difference, "") << label << ", " << lanes << " lane(s)";
@@ -229,17 +244,19 @@ void expect_leftmost_decisions(const Points& p, const PrefixSums& sums, Index k)
   }
 }
 
-void expect_leftmost_decisions(const Points& p, Index k) {
+void expect_leftmost_decisions(const Points& p, Index k, Index max_n_on_lanes = 64) {
   const std::size_t n = p.x.size();
   std::vector<double> sums(3 * (n + 1));
   if (p.w.empty()) {
     kmlut::numeric::fill_prefix_sums(p.x.data(), n, sums.data(), sums.data() + n + 1);
-    expect_leftmost_decisions(p, UnweightedPrefixSums{sums.data(), sums.data() + n + 1}, k);
+    expect_leftmost_decisions(p, UnweightedPrefixSums{sums.data(), sums.data() + n + 1}, k,
+                              max_n_on_lanes);
   } else {
     kmlut::numeric::fill_prefix_sums(p.x.data(), p.w.data(), n, sums.data(), sums.data() + n + 1,
                                      sums.data() + 2 * (n + 1));
     expect_leftmost_decisions(
-        p, WeightedPrefixSums{sums.data(), sums.data() + n + 1, sums.data() + 2 * (n + 1)}, k);
+        p, WeightedPrefixSums{sums.data(), sums.data() + n + 1, sums.data() + 2 * (n + 1)}, k,
+        max_n_on_lanes);
   }
 }
 
@@ -279,6 +296,17 @@ TEST(Kmeans1dDpDecisions, LayersOfHundredsOfRows) {
   for (int family = 0; family < kFamilies; ++family) {
     for (const Index k : {3u, 16u})
       expect_leftmost_decisions(draw_points(family, 700, rng), k);
+  }
+}
+
+// Heavy tails, where the Knuth-bounded scans exceed their budget and SMAWK redoes the layer: the
+// lanes must agree on that, and the decisions stay the leftmost minima.
+TEST(Kmeans1dDpDecisions, HeavyTailsOnOneAndThreeLanes) {
+  Rng rng(16);
+  for (int trial = 0; trial < 3; ++trial) {
+    const Points p = cauchy_float32(400, rng);
+    for (const Index k : {16u, 40u, 64u})
+      expect_leftmost_decisions(p, k, 400);
   }
 }
 

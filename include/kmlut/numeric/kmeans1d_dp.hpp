@@ -256,14 +256,21 @@ KMLUT_HD void layer_minima(Cta& cta, const Layer& layer, Index first_row, Index 
 // this layer's at row r + 1 (total monotonicity). Rows are solved from the last one down, each
 // scanning [previous[r], argmins[r + 1]]; the window widths add up to about the rows plus the
 // argmins' shift from the previous layer, which is small once clusters are small (see
-// use_knuth_bounds). The previous layer has no row first_row + count − 1, so that row takes the
-// bound of the row below it. `previous` may be `argmins` itself: row r reads previous[r] before
-// writing argmins[r], and the rows below read only entries not yet overwritten.
+// use_knuth_bounds) but can reach the whole row on heavy-tailed data (outliers take clusters
+// and leave the bulk few, large ones), so the scans give up (false) as soon as they average more
+// than kKnuthBudget entries per row, after a grace of kKnuthGraceRows rows. The previous layer has
+// no row first_row + count − 1, so that row takes the bound of the row below it. `previous` may be
+// `argmins` itself: row r reads previous[r] before writing argmins[r], and the rows below read only
+// entries not yet overwritten.
+constexpr std::size_t kKnuthBudget = 24;
+constexpr std::size_t kKnuthGraceRows = 64;
 template <class Layer>
-KMLUT_HD void knuth_layer_minima(const Layer& layer, Index first_row, Index count,
+KMLUT_HD bool knuth_layer_minima(const Layer& layer, Index first_row, Index count,
                                  const Index* previous, double* values, Index* argmins) {
   const Index first_column = first_row - 1;
   const Index last_row = first_row + count - 1;
+  std::size_t budget = kKnuthBudget * kKnuthGraceRows;
+  std::size_t spent = 0;
   Index upper = last_row - 1;
   for (Index r = last_row; r >= first_row; --r) {
     const Index below = previous[r < last_row ? r : last_row - 1];
@@ -271,6 +278,10 @@ KMLUT_HD void knuth_layer_minima(const Layer& layer, Index first_row, Index coun
     const Index end = upper < r ? upper : r - 1;
     // Where rounding breaks the bounds' premise the window would be empty; its end stands in.
     const Index start = lower < end ? lower : end;
+    spent += end - start + 1;
+    budget += kKnuthBudget;
+    if (spent > budget)
+      return false;
     double best = layer(r, start);
     Index best_column = start;
     for (Index c = start + 1; c <= end; ++c) {
@@ -284,6 +295,7 @@ KMLUT_HD void knuth_layer_minima(const Layer& layer, Index first_row, Index coun
     argmins[r] = best_column;
     upper = best_column;
   }
+  return true;
 }
 
 // Knuth's bounds pay once a layer's argmins shift little from the previous layer's. A scan then
@@ -308,16 +320,27 @@ KMLUT_HD double* run_layers(Cta& cta, Layer layer, Index length, Index clusters,
   for (Index r = 1 + cta.rank(); r <= 1 + span; r += cta.size())
     row[r] = layer.first(r);
   cta.sync();
+  // After the scans give up on a layer, the next layers use SMAWK, for twice as many each time:
+  // shifts shrink as clusters do, and at most log2(layers) attempts are wasted.
+  Index knuth_from = 3;
+  Index knuth_pause = 1;
   for (Index l = 2; l <= layers; ++l) {
     layer.prev = row;
-    if (use_knuth_bounds(l, length)) {
-      // Rows depend on each other: one lane.
+    bool solved = false;
+    if (l >= knuth_from && use_knuth_bounds(l, length)) {
+      // Rows depend on each other: one lane scans, and tells the others whether it finished.
+      Index finished = 0;
       if (cta.is_leader())
-        knuth_layer_minima(layer, l, span + 1, argmins - stride, spare, argmins);
+        finished = knuth_layer_minima(layer, l, span + 1, argmins - stride, spare, argmins);
+      solved = cta.leftmost_min(cta.is_leader() ? 0.0 : kInfinity, finished) == 1;
       cta.sync();
-    } else {
-      layer_minima(cta, layer, l, span + 1, kept, spare, argmins);
+      if (!solved) {
+        knuth_from = l + 1 + knuth_pause;
+        knuth_pause *= 2;
+      }
     }
+    if (!solved)
+      layer_minima(cta, layer, l, span + 1, kept, spare, argmins);
     double* const done = spare;
     spare = row;
     row = done;
