@@ -301,8 +301,8 @@ KMLUT_HD bool knuth_layer_minima(const Layer& layer, Index first_row, Index coun
 // Knuth's bounds pay once a layer's argmins shift little from the previous layer's. A scan then
 // reads about 1.5 + 0.7·length / l² entries per row (measured on Gaussian and uniform points),
 // the SMAWK path about 8, each costing 1.7 times a scanned one (measured): the bounds take over
-// where length / (l·(l − 1)) <= 16. The choice depends on the sizes only, never on the data or
-// the lanes.
+// where length / (l·(l − 1)) <= 16. This choice depends on the sizes only, giving up on the
+// data; neither on the lanes.
 constexpr std::size_t kKnuthMaxShift = 16;
 KMLUT_HD inline bool use_knuth_bounds(Index layer, Index length) {
   return layer >= 3 && std::size_t{layer} * (layer - 1) * kKnuthMaxShift >= length;
