@@ -9,17 +9,15 @@
 #include <cstring>
 #include <limits>
 #include <random>
-#include <thread>
 #include <vector>
 
 #include "kmlut/exact_kmeans1d.hpp"
 #include "kmlut/numeric/distinct_points_kmeans.hpp"
-#include "tests/support/cpu_grid.hpp"
+#include "unit/thread_lanes.hpp"
 
 namespace {
 
 using kmlut::numeric::dp::Index;
-using kmlut::testing_support::Barrier;
 
 struct Problem {
   std::vector<double> x;  // distinct, ascending
@@ -29,47 +27,6 @@ struct Problem {
 struct Solution {
   std::vector<Index> ends;
   std::vector<double> means;
-};
-
-// A Cta of `size` CPU threads, laid out like the CUDA backend's BlockCta.
-struct SharedLanes {
-  explicit SharedLanes(unsigned size) : barrier(size), values(size), columns(size) {}
-  Barrier barrier;
-  std::vector<double> values;
-  std::vector<Index> columns;
-  Index result = 0;
-};
-
-class ThreadLane {
- public:
-  ThreadLane(SharedLanes& shared, Index rank) : shared_(shared), rank_(rank) {}
-  Index rank() const { return rank_; }
-  Index size() const { return static_cast<Index>(shared_.values.size()); }
-  bool is_leader() const { return rank_ == 0; }
-  void sync() { shared_.barrier.arrive_and_wait(); }
-  Index leftmost_min(double value, Index column) {
-    shared_.values[rank_] = value;
-    shared_.columns[rank_] = column;
-    sync();
-    if (is_leader()) {
-      double best = shared_.values[0];
-      Index best_column = shared_.columns[0];
-      for (Index lane = 1; lane < size(); ++lane) {
-        if (shared_.values[lane] < best ||
-            (shared_.values[lane] == best && shared_.columns[lane] < best_column)) {
-          best = shared_.values[lane];
-          best_column = shared_.columns[lane];
-        }
-      }
-      shared_.result = best_column;
-    }
-    sync();
-    return shared_.result;
-  }
-
- private:
-  SharedLanes& shared_;
-  Index rank_;
 };
 
 template <class Run>
@@ -98,18 +55,7 @@ Solution solve_one_lane(const Problem& problem, Index k) {
 }
 
 Solution solve_threads(const Problem& problem, Index k, unsigned lanes) {
-  return solve_with(problem, k, [lanes](auto solve) {
-    SharedLanes shared(lanes);
-    std::vector<std::thread> threads;
-    for (Index rank = 0; rank < lanes; ++rank) {
-      threads.emplace_back([&shared, rank, solve] {
-        ThreadLane lane(shared, rank);
-        solve(lane);
-      });
-    }
-    for (std::thread& thread : threads)
-      thread.join();
-  });
+  return solve_with(problem, k, [lanes](auto solve) { kmlut::test::run_on_threads(lanes, solve); });
 }
 
 std::uint64_t bits(double value) {

@@ -354,6 +354,43 @@ void check_parity(const std::string& solver, bool weighted) {
     expect_matches_reference(cases[i], (*results)[i]);
 }
 
+// Exact ties everywhere: equally spaced points (mirror images of a partition cost the same) with
+// unit or small integer weights. Here equal cost is not enough: the LUT depends on which optimum
+// the ties select, so our partition must be kmeans1d's and the centroids its bits.
+void check_tie_parity(const std::string& solver, bool weighted) {
+  Rng rng(weighted ? 17 : 16);
+  std::uniform_int_distribution<int> small_weight(1, 3);
+  std::vector<OracleCase> cases;
+  for (const int n : {5, 12, 40, 101, 300}) {
+    for (const double step : {1.0, 0.125}) {
+      std::vector<double> x;
+      std::vector<double> w;
+      for (int i = 0; i < n; ++i) {
+        x.push_back(step * (2 * i - n));
+        if (weighted)
+          w.push_back(small_weight(rng));
+      }
+      for (const int k : {2, 3, 4, 7, 16, 64, 256}) {
+        if (k < n)
+          cases.push_back({solver, k, x, w, true});
+      }
+    }
+  }
+  std::string why;
+  const auto results = run_oracle(cases, why);
+  if (!results)
+    KMLUT_ORACLE_UNAVAILABLE(solver + " is not available to " KMLUT_PYTHON ": " + why);
+  ASSERT_EQ(results->size(), cases.size());
+  ExactKMeans1D ours_solver;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const OracleCase& c = cases[i];
+    const KMeans1DSolution ours = ours_solver.solve(c.x.data(), data_or_null(c.w), c.x.size(), c.k);
+    EXPECT_EQ(labels_of(ours), (*results)[i].clusters)
+        << "k=" << c.k << " n=" << c.x.size() << " step " << c.x[1] - c.x[0];
+    EXPECT_EQ(ours.centroids, (*results)[i].centroids) << "k=" << c.k << " n=" << c.x.size();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 TEST(ExactKMeans1D, MatchesExhaustiveSearchOnTinyInputs) {
@@ -401,6 +438,14 @@ TEST(ExactKMeans1D, MatchesPypiKmeans1dUnweighted) {
 
 TEST(ExactKMeans1D, MatchesCoremltoolsBundledKmeans1dWeighted) {
   check_parity("coremltools", true);
+}
+
+TEST(ExactKMeans1D, BreaksExactTiesAsPypiKmeans1dDoes) {
+  check_tie_parity("kmeans1d", false);
+}
+
+TEST(ExactKMeans1D, BreaksExactTiesAsCoremltoolsBundledKmeans1dDoes) {
+  check_tie_parity("coremltools", true);
 }
 
 TEST(ExactKMeans1D, NeverWorseThanScikitLearnLloyd) {

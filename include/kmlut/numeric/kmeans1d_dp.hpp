@@ -1,14 +1,16 @@
 // The dynamic program of the exact 1-D k-means (docs/algorithm.md): each layer is a row-minima
 // problem on a totally monotone matrix, solved with SMAWK on every 32nd row and interpolation on
-// the rows between. The CPU solver (host/exact_kmeans1d.cpp) and the CUDA kernels both run this
-// code, so they take the same decisions on the same prefix sums, near-ties included.
+// the rows between, or, once clusters are small, by scans between Knuth's bounds. Both find every
+// row's leftmost minimum. The CPU solver (host/exact_kmeans1d.cpp) and the CUDA kernels both run
+// this code, so they take the same decisions on the same prefix sums, near-ties included.
 //
 // A `Cta` policy says how many lanes share the work of one problem: CpuLane is one lane (the CPU
 // solver), the CUDA backend passes a thread block. Only steps whose result cannot depend on the
 // split run on several lanes: a row's minimum is always found by one lane scanning its window in
 // order, and every window is bounded by argmins that coarser levels fixed before (all windows of
-// a level are known before any of them is scanned). SMAWK's REDUCE is a sequential stack and runs
-// on the leader lane. Every lane must call the functions taking a Cta, in the same order.
+// a level are known before any of them is scanned). SMAWK's REDUCE is a sequential stack, and a
+// Knuth-bounded row waits for the row after it: both run on the leader lane. Every lane must call
+// the functions taking a Cta, in the same order.
 #pragma once
 
 #include <cstddef>
@@ -249,6 +251,63 @@ KMLUT_HD void layer_minima(Cta& cta, const Layer& layer, Index first_row, Index 
   }
 }
 
+// Row minima of a layer by Knuth's bounds: the leftmost argmin of row r lies at or right of the
+// previous layer's at row r (with one cluster more the last one starts later) and at or left of
+// this layer's at row r + 1 (total monotonicity). Rows are solved from the last one down, each
+// scanning [previous[r], argmins[r + 1]]; the window widths add up to about the rows plus the
+// argmins' shift from the previous layer, which is small once clusters are small (see
+// use_knuth_bounds) but can reach the whole row on heavy-tailed data (outliers take clusters
+// and leave the bulk few, large ones), so the scans give up (false) as soon as they average more
+// than kKnuthBudget entries per row, after a grace of kKnuthGraceRows rows. The previous layer has
+// no row first_row + count − 1, so that row takes the bound of the row below it. `previous` may be
+// `argmins` itself: row r reads previous[r] before writing argmins[r], and the rows below read only
+// entries not yet overwritten.
+constexpr std::size_t kKnuthBudget = 24;
+constexpr std::size_t kKnuthGraceRows = 64;
+template <class Layer>
+KMLUT_HD bool knuth_layer_minima(const Layer& layer, Index first_row, Index count,
+                                 const Index* previous, double* values, Index* argmins) {
+  const Index first_column = first_row - 1;
+  const Index last_row = first_row + count - 1;
+  std::size_t budget = kKnuthBudget * kKnuthGraceRows;
+  std::size_t spent = 0;
+  Index upper = last_row - 1;
+  for (Index r = last_row; r >= first_row; --r) {
+    const Index below = previous[r < last_row ? r : last_row - 1];
+    const Index lower = below > first_column ? below : first_column;
+    const Index end = upper < r ? upper : r - 1;
+    // Where rounding breaks the bounds' premise the window would be empty; its end stands in.
+    const Index start = lower < end ? lower : end;
+    spent += end - start + 1;
+    budget += kKnuthBudget;
+    if (spent > budget)
+      return false;
+    double best = layer(r, start);
+    Index best_column = start;
+    for (Index c = start + 1; c <= end; ++c) {
+      const double value = layer(r, c);
+      if (value < best) {
+        best = value;
+        best_column = c;
+      }
+    }
+    values[r] = best;
+    argmins[r] = best_column;
+    upper = best_column;
+  }
+  return true;
+}
+
+// Knuth's bounds pay once a layer's argmins shift little from the previous layer's. A scan then
+// reads about 1.5 + 0.7·length / l² entries per row (measured on Gaussian and uniform points),
+// the SMAWK path about 8, each costing 1.7 times a scanned one (measured): the bounds take over
+// where length / (l·(l − 1)) <= 16. This choice depends on the sizes only, giving up on the
+// data; neither on the lanes.
+constexpr std::size_t kKnuthMaxShift = 16;
+KMLUT_HD inline bool use_knuth_bounds(Index layer, Index length) {
+  return layer >= 3 && std::size_t{layer} * (layer - 1) * kKnuthMaxShift >= length;
+}
+
 // Layers 1..layers of the DP for `clusters` clusters over `length` points. Layer l only needs the
 // rows [l, l + length − clusters]: fewer points cannot form l clusters, more leave too few for the
 // rest. Layer l's argmins go to argmins + (l − 2)·stride. Returns the buffer holding the last
@@ -261,9 +320,27 @@ KMLUT_HD double* run_layers(Cta& cta, Layer layer, Index length, Index clusters,
   for (Index r = 1 + cta.rank(); r <= 1 + span; r += cta.size())
     row[r] = layer.first(r);
   cta.sync();
+  // After the scans give up on a layer, the next layers use SMAWK, for twice as many each time:
+  // shifts shrink as clusters do, and at most log2(layers) attempts are wasted.
+  Index knuth_from = 3;
+  Index knuth_pause = 1;
   for (Index l = 2; l <= layers; ++l) {
     layer.prev = row;
-    layer_minima(cta, layer, l, span + 1, kept, spare, argmins);
+    bool solved = false;
+    if (l >= knuth_from && use_knuth_bounds(l, length)) {
+      // Rows depend on each other: one lane scans, and tells the others whether it finished.
+      Index finished = 0;
+      if (cta.is_leader())
+        finished = knuth_layer_minima(layer, l, span + 1, argmins - stride, spare, argmins);
+      solved = cta.leftmost_min(cta.is_leader() ? 0.0 : kInfinity, finished) == 1;
+      cta.sync();
+      if (!solved) {
+        knuth_from = l + 1 + knuth_pause;
+        knuth_pause *= 2;
+      }
+    }
+    if (!solved)
+      layer_minima(cta, layer, l, span + 1, kept, spare, argmins);
     double* const done = spare;
     spare = row;
     row = done;
