@@ -111,7 +111,7 @@ KMLUT_HD void distances_to(const Thread& at, const SeedingProblem& p, std::uint3
   const float* c = &p.points[std::uint64_t{p.sample[candidate]} * d];
   for (std::uint32_t i = at.thread(); i < m; i += at.threads()) {
     const double distance =
-        squared_distance_in_order(&p.points[std::uint64_t{p.sample[i]} * d], c, p.d);
+        numeric::squared_distance(&p.points[std::uint64_t{p.sample[i]} * d], c, p.d);
     out[i] = closest != nullptr && !(distance < closest[i]) ? closest[i] : distance;
   }
 }

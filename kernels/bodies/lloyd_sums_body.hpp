@@ -17,12 +17,12 @@
 #include <cstdint>
 
 #include "kmlut/numeric/host_device.hpp"
+#include "kmlut/numeric/lloyd_arithmetic.hpp"
 
 namespace kmlut::cuda {
 
 constexpr unsigned kLloydThreads = 256;
-// Points per chunk of the CPU's fixed-order reductions (lloyd_kmeans.cpp's kChunk).
-constexpr std::uint32_t kLloydChunk = 4096;
+constexpr std::uint32_t kLloydChunk = numeric::kLloydChunkPoints;
 
 // The points of one problem and its clustering state (device memory).
 struct LloydProblem {

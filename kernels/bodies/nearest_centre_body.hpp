@@ -14,6 +14,7 @@
 #include <limits>
 
 #include "kmlut/numeric/host_device.hpp"
+#include "kmlut/numeric/lloyd_arithmetic.hpp"
 
 namespace kmlut::cuda {
 
@@ -37,15 +38,6 @@ struct NearestCentreShared {
   float centres[kMaxDeviceClusters * kMaxDeviceVectorDim];
 };
 
-KMLUT_HD inline float squared_distance_in_order(const float* a, const float* b, int d) {
-  float sum = 0.0f;
-  for (int j = 0; j < d; ++j) {
-    const float diff = a[j] - b[j];
-    sum += diff * diff;
-  }
-  return sum;
-}
-
 // Block b assigns the points of tiles[b].
 template <class Thread>
 KMLUT_HD void nearest_centre_body(const Thread& at, const NearestCentreTile* tiles,
@@ -64,7 +56,7 @@ KMLUT_HD void nearest_centre_body(const Thread& at, const NearestCentreTile* til
     float best_distance = infinity;
     float second_distance = infinity;
     for (std::uint32_t c = 0; c < tile.k; ++c) {
-      const float distance = squared_distance_in_order(x, &shared.centres[c * tile.d], tile.d);
+      const float distance = numeric::squared_distance(x, &shared.centres[c * tile.d], tile.d);
       if (distance < best_distance) {
         second_distance = best_distance;
         best_distance = distance;

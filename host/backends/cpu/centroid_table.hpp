@@ -14,18 +14,12 @@
 
 #include "host/backends/cpu/simd/nearest_centre_kernels.hpp"
 #include "host/backends/cpu/simd/simd_target.hpp"
+#include "kmlut/numeric/lloyd_arithmetic.hpp"
 
 namespace kmlut::cpu {
 
 // Squared Euclidean distance in the order the table's search uses.
-inline float squared_distance(const float* a, const float* b, int d) {
-  float sum = 0.0f;
-  for (int j = 0; j < d; ++j) {
-    const float diff = a[j] - b[j];
-    sum += diff * diff;
-  }
-  return sum;
-}
+using numeric::squared_distance;
 
 struct NearestTwo {
   std::uint32_t index = 0;

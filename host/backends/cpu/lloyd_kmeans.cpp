@@ -13,8 +13,7 @@
 namespace kmlut::cpu {
 namespace {
 
-// Points per chunk: the unit of parallel work and of the fixed-order reductions.
-constexpr std::size_t kChunk = 4096;
+constexpr std::size_t kChunk = numeric::kLloydChunkPoints;
 constexpr float kInfinity = std::numeric_limits<float>::infinity();
 
 std::size_t chunk_count(std::size_t n) {
