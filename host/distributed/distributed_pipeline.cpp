@@ -180,9 +180,8 @@ class DistributedPalettizer {
           owner_[i] != me_)
         ++expected_parts_;
     }
-    progress_state_.tensors_total = rows_.size();
     for (const TensorReport& row : rows_)
-      progress_state_.bytes_total += row.bytes_in;
+      progress_.add_to_total(row);
   }
 
   // Dense copies, clustering and the parts' exchange. Failures are held back (see the top).
@@ -336,7 +335,7 @@ class DistributedPalettizer {
   // A tensor is in its output file: rank 0 counts it, the others tell rank 0.
   void written(std::size_t row) {
     if (me_ == 0) {
-      advance(rows_[row].name, rows_[row].bytes_in);
+      progress_.advance(rows_[row].name, rows_[row].bytes_in);
       return;
     }
     ByteWriter message;
@@ -349,16 +348,8 @@ class DistributedPalettizer {
   void apply_progress(const Bytes& bytes) {
     ByteReader reader(bytes);
     const std::string name = reader.text();
-    advance(name, reader.number());
+    progress_.advance(name, reader.number());
     ++progress_received_;
-  }
-
-  void advance(const std::string& tensor, std::uint64_t bytes) {
-    ++progress_state_.tensors_done;
-    progress_state_.bytes_done += bytes;
-    progress_state_.current = tensor;
-    if (progress_)
-      progress_(progress_state_);
   }
 
   // Rank 0 receives every progress message still on its way, so that no send is left pending.
@@ -454,7 +445,7 @@ class DistributedPalettizer {
   std::filesystem::path output_;
   Backend& backend_;
   PipelineOptions options_;
-  const ProgressCallback& progress_;
+  pipeline::ProgressCount progress_;
   const int me_;
 
   std::vector<TensorReport> rows_;
@@ -466,7 +457,6 @@ class DistributedPalettizer {
   std::size_t received_parts_ = 0;
   std::uint64_t progress_sent_ = 0;
   std::uint64_t progress_received_ = 0;
-  PipelineProgress progress_state_;
   RankReport mine_;
 };
 

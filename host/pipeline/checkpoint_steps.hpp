@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -62,5 +63,27 @@ void record_result(const PalettizeRequest& request, const PalettizeResult& resul
 
 // A tensor's share of its batch's clustering time, by element count.
 double batch_share(double batch_seconds, std::uint64_t numel, std::uint64_t batch_numel);
+
+// The progress of a run: the totals set once from the report rows, then one call of the
+// callback per finished tensor.
+class ProgressCount {
+ public:
+  explicit ProgressCount(const ProgressCallback& callback) : callback_(callback) {}
+  void add_to_total(const TensorReport& row) {
+    ++state_.tensors_total;
+    state_.bytes_total += row.bytes_in;
+  }
+  void advance(const std::string& tensor, std::uint64_t bytes) {
+    ++state_.tensors_done;
+    state_.bytes_done += bytes;
+    state_.current = tensor;
+    if (callback_)
+      callback_(state_);
+  }
+
+ private:
+  const ProgressCallback& callback_;
+  PipelineProgress state_;
+};
 
 }  // namespace kmlut::pipeline

@@ -61,13 +61,12 @@ class CheckpointPalettizer {
   // The report rows, and the copy pass, follow the checkpoint's order; the plan must match it.
   void preflight() {
     pipeline::check_plan_matches(input_, plan_);
-    progress_state_.tensors_total = plan_.jobs.size();
     for (std::size_t i = 0; i < plan_.jobs.size(); ++i) {
       const Job& job = plan_.jobs[i];
       const Checkpoint::TensorRef& ref = input_.tensors()[i];
       TensorReport row = pipeline::initial_row(job, ref);
       report_.bytes_in += row.bytes_in;
-      progress_state_.bytes_total += row.bytes_in;
+      progress_.add_to_total(row);
       if (job.spec) {
         if (std::optional<Selected> selected =
                 pipeline::preflight(input_, job, ref, i, options_, row))
@@ -91,7 +90,7 @@ class CheckpointPalettizer {
       if (report_.tensors[row].status != TensorStatus::Palettized) {
         writer_->write(ref.info->name, input_.data(ref));
         input_.release(ref);
-        advance(ref.info->name, ref.info->nbytes());
+        progress_.advance(ref.info->name, ref.info->nbytes());
       }
       ++row;
     }
@@ -142,16 +141,8 @@ class CheckpointPalettizer {
       input_.release(selected.ref);
       if (selected.sensitivity != nullptr)
         options_.sensitivities->release(*selected.sensitivity);
-      advance(selected.request.name, row.bytes_in);
+      progress_.advance(selected.request.name, row.bytes_in);
     }
-  }
-
-  void advance(const std::string& tensor, std::uint64_t bytes) {
-    ++progress_state_.tensors_done;
-    progress_state_.bytes_done += bytes;
-    progress_state_.current = tensor;
-    if (progress_)
-      progress_(progress_state_);
   }
 
   void commit() {
@@ -164,9 +155,8 @@ class CheckpointPalettizer {
   std::filesystem::path output_;
   Backend& backend_;
   PipelineOptions options_;
-  const ProgressCallback& progress_;
+  pipeline::ProgressCount progress_;
   PipelineReport report_;
-  PipelineProgress progress_state_;
   std::vector<Selected> selected_;
   std::optional<CheckpointWriter> writer_;
 };
