@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Vector palettization against scikit-learn and faiss-cpu on the same vectors, the same threads,
-in the same run (the vector-engine issue's workloads): a 4096×4096 fp16 LLM-like tensor with
-cluster_dim 4 / k = 256 and cluster_dim 2 / k = 16, vectors along axis 0 as coreai_opt forms them.
+in the same run: a 4096×4096 fp16 LLM-like tensor, vectors along axis 0 as coreai_opt forms them,
+for every cluster_dim d in {2, 4, 8} and k in {16, 256} (the CPU-engine issue's goal: at least 2×
+faiss-cpu per Lloyd iteration on each), or the cases `--cases` names (e.g. d4k256,d2k16).
 
 Two measurements per case:
   per iteration  kmlut: its whole fit (k-means++, n_init = 5, every Lloyd iteration, LUT,
@@ -13,7 +14,8 @@ Two measurements per case:
                  scikit-learn's fit within minutes.
 
 usage: vector_peers.py --kmlut build/default/host/cli/kmlut [--threads 2] [--rows 4096]
-                       [--fit-rows 256] [--peer-iterations 5] [--out DIR] [--no-install]
+                       [--fit-rows 256] [--peer-iterations 5] [--cases d4k256,...] [--out DIR]
+                       [--no-install]
 """
 import argparse
 import json
@@ -28,7 +30,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import peer_env  # noqa: E402
 
-CASES = [(4, 8), (2, 4)]  # (cluster_dim, n_bits)
+CASES = [(d, n_bits) for d in (2, 4, 8) for n_bits in (4, 8)]  # (cluster_dim, n_bits)
+
+
+def parse_cases(text):
+    """'d4k256,d2k16' -> [(4, 8), (2, 4)]; k must be a power of two."""
+    cases = []
+    for item in text.split(","):
+        d, k = item.strip().lstrip("d").split("k")
+        n_bits = int(k).bit_length() - 1
+        if int(d) < 1 or n_bits < 1 or 1 << n_bits != int(k):
+            raise SystemExit(f"vector_peers.py: --cases: {item!r} is not dD kK with K a power of two")
+        cases.append((int(d), n_bits))
+    return cases
 
 
 def write_tensor(path, name, array):
@@ -116,6 +130,8 @@ def main():
     parser.add_argument("--rows", type=int, default=4096)
     parser.add_argument("--fit-rows", type=int, default=256)
     parser.add_argument("--peer-iterations", type=int, default=5)
+    parser.add_argument("--cases", type=parse_cases, default=CASES,
+                        help="comma-separated dDkK cases (default: d 2, 4, 8 x k 16, 256)")
     parser.add_argument("--out", default=str(peer_env.REPO / "bench" / "results" / "vector"))
     parser.add_argument("--no-install", action="store_true")
     parser.add_argument("--venv", default=str(peer_env.DEFAULT_VENV))
@@ -130,7 +146,7 @@ def main():
     weight = (rng.standard_t(4, size=(args.rows, 4096)) * 0.02).astype(np.float16)
     rows = []
     with tempfile.TemporaryDirectory() as work:
-        for d, n_bits in CASES:
+        for d, n_bits in args.cases:
             k = 1 << n_bits
             label = f"{args.rows}x4096 d={d} k={k}"
             points = vectors_of(weight, d)
