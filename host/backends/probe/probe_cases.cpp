@@ -5,7 +5,7 @@
 #include <limits>
 #include <random>
 
-#include "kmlut/numeric/float_formats.hpp"
+#include "host/palettize/float_format_dispatch.hpp"
 
 namespace kmlut::probe {
 namespace {
@@ -37,30 +37,21 @@ std::vector<double> generate(Values kind, std::size_t count, unsigned seed) {
   return values;
 }
 
-std::size_t element_bytes(DType dtype) {
-  return dtype_bits(dtype) / 8;
-}
-
+// The values stored in `dtype` by the rounding the backends use for their own outputs.
 ProbeTensor make_tensor(DType dtype, std::int64_t rows, std::int64_t cols, Values kind,
                         unsigned seed) {
   const std::vector<double> values = generate(kind, static_cast<std::size_t>(rows * cols), seed);
-  ProbeTensor tensor{
-      dtype, {rows, cols}, std::vector<std::uint8_t>(values.size() * element_bytes(dtype))};
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    std::uint8_t* out = tensor.bytes.data() + i * element_bytes(dtype);
-    if (dtype == DType::F64) {
-      std::memcpy(out, &values[i], 8);
-    } else if (dtype == DType::F32) {
-      const auto v = static_cast<float>(values[i]);
-      std::memcpy(out, &v, 4);
-    } else {
-      const std::uint16_t v = dtype == DType::F16
-                                  ? numeric::double_to_half_bits(values[i])
-                                  : numeric::float_to_bf16_bits(static_cast<float>(values[i]));
-      std::memcpy(out, &v, 2);
+  return palettize::with_float_format(dtype, [&](auto tag) {
+    using Tag = decltype(tag);
+    using Storage = typename Tag::Storage;
+    ProbeTensor tensor{
+        dtype, {rows, cols}, std::vector<std::uint8_t>(values.size() * sizeof(Storage))};
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const Storage stored = Tag::Format::from_double(values[i]);
+      std::memcpy(tensor.bytes.data() + i * sizeof(Storage), &stored, sizeof(Storage));
     }
-  }
-  return tensor;
+    return tensor;
+  });
 }
 
 // What varies between the paths; everything else is the request's default (w4, per tensor, fast
