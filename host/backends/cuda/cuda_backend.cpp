@@ -9,6 +9,7 @@
 #include "host/backends/cuda/batch_slot.hpp"
 #include "host/backends/cuda/device_job.hpp"
 #include "host/backends/cuda/device_rounding_tables.hpp"
+#include "host/backends/cuda/tensor_pieces.hpp"
 #include "kernels/cuda_api.hpp"
 #include "kernels/cuda_check.cuh"
 #include "kmlut/error.hpp"
@@ -50,9 +51,13 @@ class CudaBackend final : public Backend {
         for_cpu.push_back(i);
       }
     }
-    const BatchPlan plan = plan_batches(jobs, slot_budget_, pinned_per_slot_);
-    for (const DeviceJob* job : plan.too_large)
-      for_cpu.push_back(job->request_index);
+    BatchPlan plan = plan_batches(jobs, slot_budget_, pinned_per_slot_);
+    // Tensors larger than a slot run in pieces after the others (tensor_pieces.hpp).
+    const TensorPieces pieces(plan.too_large, requests.size(), slot_budget_, pinned_per_slot_);
+    for (const UnsplitJob& unsplit : pieces.unsplit())
+      for_cpu.push_back(unsplit.job->request_index);
+    plan.batches.insert(plan.batches.end(), pieces.batches().begin(), pieces.batches().end());
+    results.resize(requests.size() + pieces.piece_count());
     try {
       run_on_device(plan.batches, results, for_cpu);
     } catch (...) {
@@ -60,6 +65,7 @@ class CudaBackend final : public Backend {
         slot.abandon();
       throw;
     }
+    pieces.assemble(results, for_cpu);
     run_on_cpu(requests, for_cpu, results);
     return results;
   }

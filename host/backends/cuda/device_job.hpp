@@ -59,7 +59,7 @@ struct JobFootprint {
 JobFootprint job_footprint(const DeviceJob& job);
 
 // Groups jobs, in order, into batches whose footprint fits `device_bytes` and `pinned_bytes`.
-// A job that fits neither alone is returned in `too_large` (the CPU backend takes it).
+// A job that fits neither alone is returned in `too_large` (tensor_pieces.hpp splits it).
 struct BatchPlan {
   std::vector<std::vector<const DeviceJob*>> batches;
   std::vector<const DeviceJob*> too_large;
