@@ -156,6 +156,16 @@ TEST(TensorPieces, GroupedInputChannelsAreGatheredAndScatteredBack) {
   expect_pieces_match_the_cpu(cases, 0, 0, 4);
 }
 
+TEST(TensorPieces, APieceFlaggedByTheDeviceSendsTheWholeTensorToTheCpu) {
+  std::vector<Case> cases;
+  cases.push_back(make_case("wide", DType::F32, {32, 48}, Granularity::per_grouped_channel(0, 2), 4,
+                            false, 10));
+  std::vector<double> values = generate(Data::HeavyTailed, 32 * 48, 10);
+  values[30 * 48 + 5] = 1e6;  // in the last piece: beyond fp16's range, fast mode
+  cases[0].weight = make_tensor(DType::F32, {32, 48}, values);
+  expect_pieces_match_the_cpu(cases, 0, 1, 2);
+}
+
 TEST(TensorPieces, TensorsThatCannotBeSplitGoToTheCpuWithAReason) {
   std::vector<Case> cases;
   cases.push_back(
