@@ -39,19 +39,27 @@ class MultiDeviceBackend final : public Backend {
     std::vector<PalettizeResult> results(requests.size());
     std::vector<std::exception_ptr> errors(backends_.size());
     std::vector<std::thread> threads;
-    for (std::size_t d = 0; d < backends_.size(); ++d) {
-      if (indices[d].empty())
-        continue;
-      threads.emplace_back([&, d] {
-        try {
-          run_share(*backends_[d].backend, requests, indices[d], results);
-        } catch (...) {
-          errors[d] = std::current_exception();
-        }
-      });
+    const auto join_all = [&threads] {
+      for (std::thread& thread : threads)
+        thread.join();
+    };
+    try {
+      for (std::size_t d = 0; d < backends_.size(); ++d) {
+        if (indices[d].empty())
+          continue;
+        threads.emplace_back([&, d] {
+          try {
+            run_share(*backends_[d].backend, requests, indices[d], results);
+          } catch (...) {
+            errors[d] = std::current_exception();
+          }
+        });
+      }
+    } catch (...) {  // no thread for a device: the started ones still use this frame
+      join_all();
+      throw;
     }
-    for (std::thread& thread : threads)
-      thread.join();
+    join_all();
     for (std::size_t d = 0; d < backends_.size(); ++d) {
       if (errors[d])
         rethrow_for_device(errors[d], backends_[d].device);
