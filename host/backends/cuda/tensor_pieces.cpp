@@ -61,9 +61,7 @@ void set_piece_data(const DeviceJob& whole, TensorPiece& piece) {
 bool piece_fits(const DeviceJob& whole, std::uint64_t blocks, std::size_t device_bytes,
                 std::size_t pinned_bytes) {
   const PalettizeRequest request = piece_request(whole, 0, blocks);
-  const JobFootprint need = job_footprint(make_device_job(0, request));
-  return need.device_bytes + need.dp_reserve_bytes <= device_bytes &&
-         need.pinned_bytes <= pinned_bytes;
+  return fits_alone(job_footprint(make_device_job(0, request)), device_bytes, pinned_bytes);
 }
 
 // The tensor's packed indices from its pieces' packed bytes when every piece starts on a byte
