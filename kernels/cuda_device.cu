@@ -28,7 +28,7 @@ int device_count() noexcept {
   return count;
 }
 
-std::string device_unusable_reason() noexcept {
+std::string device_unusable_reason(int device) noexcept {
   int count = 0;
   cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess) {
@@ -38,26 +38,29 @@ std::string device_unusable_reason() noexcept {
   }
   if (count == 0)
     return "no CUDA device";
-  status = cudaSetDevice(0);
+  if (device < 0 || device >= count)
+    return "no CUDA device " + std::to_string(device) + " (" + std::to_string(count) + " here)";
+  status = cudaSetDevice(device);
   if (status != cudaSuccess)
-    return describe_status("cudaSetDevice(0)", status);
+    return describe_status(("cudaSetDevice(" + std::to_string(device) + ")").c_str(), status);
   cudaFuncAttributes attributes{};
   status = cudaFuncGetAttributes(&attributes, probe_kernel);
   if (status != cudaSuccess) {
     cudaGetLastError();
     cudaDeviceProp properties{};
-    cudaGetDeviceProperties(&properties, 0);
-    return "device 0 (" + std::string(properties.name) + ", compute capability " +
-           std::to_string(properties.major) + "." + std::to_string(properties.minor) +
+    cudaGetDeviceProperties(&properties, device);
+    return "device " + std::to_string(device) + " (" + std::string(properties.name) +
+           ", compute capability " + std::to_string(properties.major) + "." +
+           std::to_string(properties.minor) +
            ") cannot run this build's kernels (built for CMAKE_CUDA_ARCHITECTURES; " +
            describe_status("cudaFuncGetAttributes", status) + ")";
   }
   return {};
 }
 
-std::string device_description() {
+std::string device_description(int device) {
   cudaDeviceProp properties{};
-  KMLUT_CUDA_CHECK(cudaGetDeviceProperties(&properties, 0));
+  KMLUT_CUDA_CHECK(cudaGetDeviceProperties(&properties, device));
   char memory[32];
   std::snprintf(memory, sizeof memory, "%.1f GiB",
                 static_cast<double>(properties.totalGlobalMem) / (1024.0 * 1024.0 * 1024.0));

@@ -10,6 +10,8 @@
 #include <exception>
 
 #include "host/backends/cuda/cuda_backend.hpp"
+#include "host/backends/device_list.hpp"
+#include "host/backends/multi_device_backend.hpp"
 #include "host/backends/probe/parity_probe.hpp"
 #include "kernels/cuda_api.hpp"
 #endif
@@ -18,10 +20,22 @@ namespace kmlut {
 namespace {
 
 #if KMLUT_HAVE_CUDA
-std::unique_ptr<Backend> make_cuda_backend(int threads) {
+std::unique_ptr<Backend> make_cuda_backend(int threads, int device = 0) {
   cuda::CudaBackendOptions options;
+  options.device = device;
   options.cpu_threads = threads;
   return cuda::make_cuda_backend(options);
+}
+
+// One CUDA backend per selected device, behind one that shares the batches among them.
+std::unique_ptr<Backend> make_cuda_backends(int threads, const std::string& devices) {
+  const std::vector<int> selected = parse_device_list(devices, cuda::device_count());
+  if (selected.size() == 1)
+    return make_cuda_backend(threads, selected.front());
+  std::vector<DeviceBackend> backends;
+  for (int device : selected)
+    backends.push_back({device, make_cuda_backend(threads, device)});
+  return make_multi_device_backend(std::move(backends));
 }
 
 // The parity probe of the CUDA backend against the CPU backend, run on the first "auto" of the
@@ -41,15 +55,18 @@ const std::string& cuda_probe_failure(int threads) {
 }
 #endif
 
-BackendChoice choose_auto_backend(int threads) {
+// The probe runs on device 0; `kmlut selftest --devices` probes each device.
+BackendChoice choose_auto_backend(int threads, const std::string& devices) {
   std::string reason = cuda_unusable_reason();
 #if KMLUT_HAVE_CUDA
   if (reason.empty()) {
     const std::string& failure = cuda_probe_failure(threads);
     if (failure.empty())
-      return {make_cuda_backend(threads), "its parity probe gave the CPU backend's bits"};
+      return {make_cuda_backends(threads, devices), "its parity probe gave the CPU backend's bits"};
     reason = "the CUDA backend failed its parity probe: " + failure;
   }
+#else
+  (void)devices;
 #endif
   return {make_cpu_backend(threads), reason};
 }
@@ -64,14 +81,17 @@ std::string cuda_unusable_reason() {
 #endif
 }
 
-BackendChoice choose_backend(const std::string& name, int threads) {
-  if (name == "cpu")
+BackendChoice choose_backend(const std::string& name, int threads, const std::string& devices) {
+  if (name == "cpu") {
+    if (!devices.empty())
+      throw ConfigError("a device list (\"" + devices + "\") needs the cuda or auto backend");
     return {make_cpu_backend(threads), ""};
+  }
   if (name == "auto")
-    return choose_auto_backend(threads);
+    return choose_auto_backend(threads, devices);
   if (name == "cuda") {
 #if KMLUT_HAVE_CUDA
-    return {make_cuda_backend(threads), ""};
+    return {make_cuda_backends(threads, devices), ""};
 #else
     throw Error(
         "--backend cuda: this build has no CUDA backend (configured with KMLUT_CUDA=OFF or "

@@ -14,6 +14,13 @@ void add_backend_options(CLI::App& command, std::string& backend, int& threads) 
       ->check(CLI::NonNegativeNumber);
 }
 
+void add_devices_option(CLI::App& command, std::string& devices) {
+  command.add_option("--devices", devices,
+                     "CUDA devices for the cuda and auto backends: \"all\" or numbers like "
+                     "\"0,1\" (default: device 0); several share the work by estimated cost, "
+                     "with one device's bytes");
+}
+
 CLI::Validator preset_name() {
   return CLI::Validator(
       [](const std::string& name) -> std::string {

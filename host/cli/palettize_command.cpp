@@ -32,6 +32,7 @@ struct PalettizeOptions {
   ConfigOptions config;
   std::string backend = "auto";
   int threads = 0;
+  std::string devices;  // "" = device 0
   std::uint64_t seed = 0;
   std::string report;
   std::string html;
@@ -77,6 +78,7 @@ void palettize(const PalettizeOptions& options, distributed::Communicator* ranks
   job.manifest = options.config.manifest_path;
   job.backend = options.backend;
   job.threads = options.threads;
+  job.devices = options.devices;
   job.pipeline.strict = options.strict;
   job.pipeline.seed = options.seed;
   job.pipeline.memory_budget = options.memory_budget;
@@ -134,6 +136,11 @@ void check_job(const PalettizeOptions& options, const distributed::Communicator&
     throw ConfigError(options.input +
                       ": a model directory is palettized by a single process; with mpirun give "
                       "its model.safetensors.index.json or its .safetensors file");
+  }
+  if (ranks.size() > 1 && !options.devices.empty()) {
+    throw ConfigError("--devices " + options.devices +
+                      ": with mpirun each rank takes its node-local GPU; --devices is for a "
+                      "single process");
   }
 }
 
@@ -202,6 +209,7 @@ void add_palettize_command(CLI::App& app) {
       ->required();
   add_config_options(*command, options->config);
   add_backend_options(*command, options->backend, options->threads);
+  add_devices_option(*command, options->devices);
   command->add_option("--seed", options->seed, "seed of the vector path's k-means++");
   command->add_option("--report", options->report, "write a JSON report to this file");
   command->add_option("--html", options->html,

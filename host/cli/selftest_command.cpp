@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "host/backends/probe/parity_probe.hpp"
 #include "host/cli/commands.hpp"
@@ -20,6 +21,7 @@ constexpr int kNoDevice = 4;
 struct SelftestOptions {
   std::string backend = "auto";
   int threads = 0;
+  std::string devices;  // "" = device 0
 };
 
 std::string milliseconds(double seconds) {
@@ -38,8 +40,8 @@ void print_rows(const probe::ProbeReport& report, std::ostream& out) {
   table.print(out);
 }
 
-void run_selftest(const SelftestOptions& options) {
-  const probe::SelftestSubject subject = probe::selftest_subject(options.backend, options.threads);
+// Probes one subject and prints its table; "" when every path matched, else the first failure.
+std::string probe_subject(const probe::SelftestSubject& subject) {
   if (!subject.no_device.empty())
     std::cout << "no usable CUDA device: " << subject.no_device << "\nprobing "
               << subject.description << " instead\n";
@@ -48,9 +50,21 @@ void run_selftest(const SelftestOptions& options) {
   const probe::ProbeReport report = probe::run_parity_probe(*subject.candidate, *subject.reference);
   print_rows(report, std::cout);
   std::cout.flush();
-  if (!report.passed())
-    throw CLI::RuntimeError("selftest failed: " + report.first_failure(), 1);
-  if (!subject.no_device.empty())
+  return report.first_failure();
+}
+
+void run_selftest(const SelftestOptions& options) {
+  const std::vector<probe::SelftestSubject> subjects =
+      probe::selftest_subjects(options.backend, options.threads, options.devices);
+  std::string failure;
+  for (const probe::SelftestSubject& subject : subjects) {
+    const std::string first = probe_subject(subject);
+    if (failure.empty() && !first.empty())
+      failure = subjects.size() > 1 ? subject.description + ": " + first : first;
+  }
+  if (!failure.empty())
+    throw CLI::RuntimeError("selftest failed: " + failure, 1);
+  if (!subjects.front().no_device.empty())
     throw CLI::RuntimeError("selftest: every path matched, but no GPU was checked", kNoDevice);
   std::cout << "selftest passed: every path gave the reference's bits\n";
 }
@@ -62,6 +76,7 @@ void add_selftest_command(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "selftest", "Check a backend against the CPU backend, bit for bit, on every device path");
   add_backend_options(*command, options->backend, options->threads);
+  add_devices_option(*command, options->devices);
   command->callback([options] { run_selftest(*options); });
 }
 

@@ -7,18 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "host/scheduling/cost_balance.hpp"
 #include "kmlut/plan.hpp"
 
 namespace kmlut::distributed {
 
-struct WorkItem {
-  std::string name;
-  double cost = 0.0;
-};
-
-// The rank of each item (same order as `items`), over `ranks` ranks: longest processing time
-// first, ties by name; each item to the least-loaded rank, ties to the lowest rank.
-std::vector<int> assign_by_cost(const std::vector<WorkItem>& items, int ranks);
+// Ranks share tensors and shards by the one cost rule (host/scheduling/cost_balance.hpp).
+using scheduling::assign_by_cost;
+using scheduling::WorkItem;
 
 // The estimated clustering cost of a job with a spec: numel × the cost per element of its path
 // (docs/scaling.md, "Cost model"). Only the ratios between jobs matter.

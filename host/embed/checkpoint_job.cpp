@@ -64,7 +64,7 @@ CheckpointJobResult palettize_checkpoint_job(const std::filesystem::path& input,
     pipeline.sensitivities = &*sensitivities;
   }
   const Plan plan = resolve(config, checkpoint, options.manifest);
-  const BackendChoice choice = choose_backend(options.backend, options.threads);
+  const BackendChoice choice = choose_backend(options.backend, options.threads, options.devices);
   CheckpointJobResult result;
   result.device = reporting::device_description(choice.backend->name(), options.threads);
   if (options.on_start)

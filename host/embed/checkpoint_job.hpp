@@ -52,7 +52,8 @@ struct CheckpointJobOptions {
   ConfigSource config;
   std::filesystem::path manifest;
   std::string backend = "auto";
-  int threads = 0;  // 0 = all cores
+  int threads = 0;      // 0 = all cores
+  std::string devices;  // the CUDA devices (choose_backend): "" device 0, "all", "0,1", ...
   PipelineOptions pipeline;
   std::filesystem::path sensitivities;  // a checkpoint of per-element importances, or empty
   bool force = false;                   // replace an existing output

@@ -131,7 +131,11 @@ struct BackendChoice {
 
 // A backend by name: "cpu", "cuda" or "auto" (CUDA when a device works, else the CPU). Throws Error
 // naming what is missing when "cuda" cannot run here, ConfigError for an unknown name.
-BackendChoice choose_backend(const std::string& name, int threads = 0);
+// `devices`: the CUDA devices, "" for device 0, "all", or numbers like "0,1"; with several, one
+// CUDA backend per device shares each batch by cost (docs/cuda-backend.md, "Several GPUs"), with
+// one device's bytes. ConfigError for a malformed list, or a list with the "cpu" backend.
+BackendChoice choose_backend(const std::string& name, int threads = 0,
+                             const std::string& devices = "");
 
 // choose_backend(name, threads).backend, for callers that do not report the reason.
 std::unique_ptr<Backend> make_backend(const std::string& name, int threads = 0);

@@ -2,7 +2,8 @@
 """Tests of `kmlut selftest` (docs/cuda-backend.md, "The parity probe"): one row per probe path
 with its size, result and time, and the documented exit codes: 0 when every path matched on the
 backend asked for, 4 when the CUDA backend was asked for but no device can run it (the first line
-says why, and the CPU backend is probed instead), 2 for an unknown backend.
+says why, and the CPU backend is probed instead), 2 for an unknown backend or for --devices with the
+CPU backend; with --devices, one table per device.
 
 Usage: test_selftest.py KMLUT_BINARY WORK_DIR
 """
@@ -47,6 +48,18 @@ def main():
                   f"{result.returncode}\n{result.stdout}")
     unknown = selftest("--backend", "tpu")
     check(unknown.returncode == 2, f"an unknown backend is a usage error: exit {unknown.returncode}")
+    # --devices (docs/cuda-backend.md, "Several GPUs"): for the CUDA backend only.
+    cpu_devices = selftest("--backend", "cpu", "--devices", "0")
+    check(cpu_devices.returncode == 2 and "needs the cuda or auto backend" in cpu_devices.stderr,
+          f"--devices with --backend cpu is a usage error: exit {cpu_devices.returncode}: "
+          f"{cpu_devices.stderr}")
+    every = selftest("--backend", "cuda", "--devices", "all")
+    if every.stdout.startswith("no usable CUDA device: "):
+        check(every.returncode == 4, f"--devices all without a device: exit {every.returncode}")
+    else:
+        tables = every.stdout.count("probing the CUDA backend on device ")
+        check(every.returncode == 0 and tables >= 1,
+              f"--devices all: one table per device, exit {every.returncode}\n{every.stdout}")
     return 1 if FAILURES else 0
 
 

@@ -242,5 +242,34 @@ TEST_F(CudaTest, ParityProbeMatchesTheCpuOnEveryPath) {
     EXPECT_TRUE(row.matched) << row.path << ": " << row.mismatch;
 }
 
+// A slot of 8 MiB holds a few of these tensors' 64, 32 and 96 blocks: they run in pieces
+// (host/backends/cuda/tensor_pieces.hpp), gathered along axis 1, starting mid-byte for 3 bits.
+TEST_F(CudaTest, TensorsLargerThanASlotRunInPiecesAndMatch) {
+  std::vector<Case> cases(3);
+  cases[0].weight = make_tensor(DType::F16, {1024, 512}, generate(Data::HeavyTailed, 1 << 19, 31));
+  cases[0].request.spec.granularity = Granularity::per_grouped_channel(0, 16);
+  cases[0].request.spec.enable_per_channel_scale = true;
+  cases[1].weight = make_tensor(DType::F32, {256, 1024}, generate(Data::Mixture, 1 << 18, 32));
+  cases[1].request.spec.granularity = Granularity::per_grouped_channel(1, 32);
+  cases[1].request.spec.n_bits = 3;
+  cases[2].weight = make_tensor(DType::BF16, {96, 7}, generate(Data::HeavyTailed, 96 * 7, 33));
+  cases[2].request.spec.granularity = Granularity::per_grouped_channel(0, 1);
+  cases[2].request.spec.n_bits = 3;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    cases[i].request.name = "pieces" + std::to_string(i);
+    cases[i].request.weight = cases[i].weight.view();
+  }
+  cuda::CudaBackendOptions options;
+  options.device_memory_bytes = std::size_t{16} << 20;
+  const auto backend = cuda::make_cuda_backend(options);
+  expect_backends_agree(*backend, cases);
+}
+
+// `--devices all`: one CUDA backend per device behind one (multi_device_backend.hpp).
+TEST_F(CudaTest, AllDevicesGiveOneDevicesBytes) {
+  const auto backend = choose_backend("cuda", 0, "all").backend;
+  expect_backends_agree(*backend, parity_cases(128, 64));
+}
+
 }  // namespace
 }  // namespace kmlut

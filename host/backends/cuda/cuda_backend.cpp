@@ -9,6 +9,7 @@
 #include "host/backends/cuda/batch_slot.hpp"
 #include "host/backends/cuda/device_job.hpp"
 #include "host/backends/cuda/device_rounding_tables.hpp"
+#include "host/backends/cuda/tensor_pieces.hpp"
 #include "kernels/cuda_api.hpp"
 #include "kernels/cuda_check.cuh"
 #include "kmlut/error.hpp"
@@ -27,18 +28,23 @@ std::size_t device_memory_budget(const CudaBackendOptions& options) {
 
 class CudaBackend final : public Backend {
  public:
+  // The device must be current: the slots' streams and buffers are made on it.
   explicit CudaBackend(const CudaBackendOptions& options)
-      : cpu_(make_cpu_backend(options.cpu_threads)),
+      : device_(options.device),
+        cpu_(make_cpu_backend(options.cpu_threads)),
         slot_budget_(device_memory_budget(options) / 2),
         pinned_per_slot_(options.pinned_bytes_per_slot),
         slots_{BatchSlot(rounding_tables_, slot_budget_, options.flush_cache_bytes),
                BatchSlot(rounding_tables_, slot_budget_, options.flush_cache_bytes)} {}
+
+  ~CudaBackend() override { (void)cudaSetDevice(device_); }  // the slots free on their device
 
   std::string name() const override { return "cuda"; }
 
   const std::vector<BatchTimings>& timings() const { return timings_; }
 
   std::vector<PalettizeResult> run_batch(const std::vector<PalettizeRequest>& requests) override {
+    KMLUT_CUDA_CHECK(cudaSetDevice(device_));  // this thread may be new (multi_device_backend)
     std::vector<PalettizeResult> results(requests.size());
     std::vector<std::size_t> for_cpu;
     timings_.clear();
@@ -50,9 +56,13 @@ class CudaBackend final : public Backend {
         for_cpu.push_back(i);
       }
     }
-    const BatchPlan plan = plan_batches(jobs, slot_budget_, pinned_per_slot_);
-    for (const DeviceJob* job : plan.too_large)
-      for_cpu.push_back(job->request_index);
+    BatchPlan plan = plan_batches(jobs, slot_budget_, pinned_per_slot_);
+    // Tensors larger than a slot run in pieces after the others (tensor_pieces.hpp).
+    const TensorPieces pieces(plan.too_large, requests.size(), slot_budget_, pinned_per_slot_);
+    for (const UnsplitJob& unsplit : pieces.unsplit())
+      for_cpu.push_back(unsplit.job->request_index);
+    plan.batches.insert(plan.batches.end(), pieces.batches().begin(), pieces.batches().end());
+    results.resize(requests.size() + pieces.piece_count());
     try {
       run_on_device(plan.batches, results, for_cpu);
     } catch (...) {
@@ -60,6 +70,7 @@ class CudaBackend final : public Backend {
         slot.abandon();
       throw;
     }
+    pieces.assemble(results, for_cpu);
     run_on_cpu(requests, for_cpu, results);
     return results;
   }
@@ -98,6 +109,7 @@ class CudaBackend final : public Backend {
       results[indices[i]] = std::move(done[i]);
   }
 
+  int device_;
   std::unique_ptr<Backend> cpu_;
   std::size_t slot_budget_;
   std::size_t pinned_per_slot_;
@@ -109,7 +121,7 @@ class CudaBackend final : public Backend {
 }  // namespace
 
 std::unique_ptr<Backend> make_cuda_backend(const CudaBackendOptions& options) {
-  const std::string unusable = device_unusable_reason();
+  const std::string unusable = device_unusable_reason(options.device);  // makes it current
   if (!unusable.empty())
     throw Error("the CUDA backend cannot run: " + unusable);
   return std::make_unique<CudaBackend>(options);

@@ -13,6 +13,7 @@
 namespace kmlut::cuda {
 
 struct CudaBackendOptions {
+  int device = 0;       // the CUDA device: made current on every thread that calls the backend
   int cpu_threads = 0;  // the internal CPU backend's threads (0 = all cores)
   // Device memory for batches: this fraction of the memory free when the backend is made, or
   // `device_memory_bytes` when that is non-zero. Half goes to each of the two batch slots.
@@ -39,7 +40,7 @@ struct BatchTimings {
   double assignment = 0.0;
 };
 
-// Throws kmlut::Error naming the reason when device 0 cannot run this build's kernels.
+// Throws kmlut::Error naming the reason when options.device cannot run this build's kernels.
 std::unique_ptr<Backend> make_cuda_backend(const CudaBackendOptions& options = {});
 
 // The timings of the device batches of the last run_batch of a backend made by make_cuda_backend.

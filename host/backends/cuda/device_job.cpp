@@ -92,6 +92,11 @@ JobFootprint job_footprint(const DeviceJob& job) {
   return {layout.device_bytes, layout.pinned_bytes, layout.dp_reserve_bytes};
 }
 
+bool fits_alone(const JobFootprint& need, std::size_t device_bytes, std::size_t pinned_bytes) {
+  return need.device_bytes + need.dp_reserve_bytes <= device_bytes &&
+         need.pinned_bytes <= pinned_bytes;
+}
+
 BatchPlan plan_batches(const std::vector<DeviceJob>& jobs, std::size_t device_bytes,
                        std::size_t pinned_bytes) {
   BatchPlan plan;
@@ -99,8 +104,7 @@ BatchPlan plan_batches(const std::vector<DeviceJob>& jobs, std::size_t device_by
   JobFootprint used;
   for (const DeviceJob& job : jobs) {
     const JobFootprint need = job_footprint(job);
-    if (need.device_bytes + need.dp_reserve_bytes > device_bytes ||
-        need.pinned_bytes > pinned_bytes) {
+    if (!fits_alone(need, device_bytes, pinned_bytes)) {
       plan.too_large.push_back(&job);
       continue;
     }

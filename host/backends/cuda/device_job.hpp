@@ -58,8 +58,11 @@ struct JobFootprint {
 
 JobFootprint job_footprint(const DeviceJob& job);
 
+// Whether a batch of just that job fits a slot (its DP reserve included).
+bool fits_alone(const JobFootprint& need, std::size_t device_bytes, std::size_t pinned_bytes);
+
 // Groups jobs, in order, into batches whose footprint fits `device_bytes` and `pinned_bytes`.
-// A job that fits neither alone is returned in `too_large` (the CPU backend takes it).
+// A job that fits neither alone is returned in `too_large` (tensor_pieces.hpp splits it).
 struct BatchPlan {
   std::vector<std::vector<const DeviceJob*>> batches;
   std::vector<const DeviceJob*> too_large;

@@ -8,6 +8,7 @@
 #include "host/backends/probe/probe_cases.hpp"
 
 #if KMLUT_HAVE_CUDA
+#include "host/backends/device_list.hpp"
 #include "kernels/cuda_api.hpp"
 #endif
 
@@ -126,6 +127,27 @@ SelftestSubject selftest_subject(const std::string& backend_name, int threads) {
   subject.reference = make_cpu_backend(1);
   subject.description = "the CPU backend against the CPU backend on one thread";
   return subject;
+}
+
+std::vector<SelftestSubject> selftest_subjects(const std::string& backend_name, int threads,
+                                               const std::string& devices) {
+  std::vector<SelftestSubject> subjects;
+  if (backend_name == "cpu" && !devices.empty())
+    choose_backend(backend_name, threads, devices);  // throws the ConfigError that says why
+#if KMLUT_HAVE_CUDA
+  if (!devices.empty() && backend_name != "cpu" && cuda_unusable_reason().empty()) {
+    for (int device : parse_device_list(devices, cuda::device_count())) {
+      SelftestSubject& subject = subjects.emplace_back();
+      subject.candidate = choose_backend("cuda", threads, std::to_string(device)).backend;
+      subject.reference = make_cpu_backend(threads);
+      subject.description = "the CUDA backend on device " + std::to_string(device) + " (" +
+                            cuda::device_description(device) + ") against the CPU backend";
+    }
+    return subjects;
+  }
+#endif
+  subjects.push_back(selftest_subject(backend_name, threads));
+  return subjects;
 }
 
 }  // namespace kmlut::probe

@@ -54,4 +54,10 @@ struct SelftestSubject {
 // Throws ConfigError (choose_backend's) for a name other than auto, cpu or cuda.
 SelftestSubject selftest_subject(const std::string& backend_name, int threads);
 
+// One subject per device of `devices` (choose_backend's device list; "" = device 0): each selected
+// device's CUDA backend is probed on its own, against the CPU backend. Without a usable device,
+// or for "cpu" (ConfigError with a device list), the one subject of selftest_subject.
+std::vector<SelftestSubject> selftest_subjects(const std::string& backend_name, int threads,
+                                               const std::string& devices);
+
 }  // namespace kmlut::probe
