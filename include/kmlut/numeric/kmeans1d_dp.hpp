@@ -1,6 +1,7 @@
 // The dynamic program of the exact 1-D k-means (docs/algorithm.md): each layer is a row-minima
 // problem on a totally monotone matrix, solved with SMAWK on every 32nd row and interpolation on
-// the rows between, or, once clusters are small, by scans between Knuth's bounds. Both find every
+// the rows between, or, once clusters are small, by scans between Knuth's bounds (on one lane
+// also in the layers just before, on every 32nd row and in the interpolation). All find every
 // row's leftmost minimum. The CPU solver (host/exact_kmeans1d.cpp) and the CUDA kernels both run
 // this code, so they take the same decisions on the same prefix sums, near-ties included.
 //
@@ -318,8 +319,9 @@ KMLUT_HD bool knuth_layer_minima(const Layer& layer, Index first_row, Index coun
 // use_strided_knuth_bounds). The top scans give up (false) past kStridedKnuthBudget entries per
 // row of the layer, after the same grace as knuth_layer_minima. One lane: the top rows depend on
 // each other, and the CUDA backend's lanes keep SMAWK's REDUCE (run_layers). `previous` may be
-// `argmins` itself: each row reads previous[r] before writing argmins[r], and the finer levels
-// only write rows not read again.
+// `argmins` itself: every row is written once, after reading previous[r]; the last row reads
+// previous[last_row − 1] instead, which may by then hold this layer's argmin there, a bound as
+// good (total monotonicity).
 constexpr std::size_t kStridedKnuthBudget = 4;
 template <class Layer>
 KMLUT_HD bool strided_knuth_layer_minima(const Layer& layer, Index first_row, Index count,
