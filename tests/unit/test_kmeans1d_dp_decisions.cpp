@@ -299,6 +299,19 @@ TEST(Kmeans1dDpDecisions, LayersOfHundredsOfRows) {
   }
 }
 
+// Block-sized problems, where one lane takes the strided Knuth scans (every 32nd row between
+// Knuth's bounds, the finer levels from the previous layer's argmin on) in the layers with
+// 16 < n / (l·(l − 1)) <= 64, and the stride-1 scans after them: a group-16 block's fp16 values
+// with counts, equally spaced points (exact ties) and Gaussian float32 values.
+TEST(Kmeans1dDpDecisions, StridedKnuthLayersOnBlockSizedProblems) {
+  Rng rng(17);
+  for (const int family : {1, 3, 6}) {
+    const Points p = draw_points(family, 1500, rng);
+    for (const Index k : {8u, 16u})
+      expect_leftmost_decisions(p, k);
+  }
+}
+
 // Heavy tails, where the Knuth-bounded scans exceed their budget and SMAWK redoes the layer: the
 // lanes must agree on that, and the decisions stay the leftmost minima.
 TEST(Kmeans1dDpDecisions, HeavyTailsOnOneAndThreeLanes) {

@@ -1,6 +1,7 @@
 // The dynamic program of the exact 1-D k-means (docs/algorithm.md): each layer is a row-minima
 // problem on a totally monotone matrix, solved with SMAWK on every 32nd row and interpolation on
-// the rows between, or, once clusters are small, by scans between Knuth's bounds. Both find every
+// the rows between, or, once clusters are small, by scans between Knuth's bounds (on one lane
+// also in the layers just before, on every 32nd row and in the interpolation). All find every
 // row's leftmost minimum. The CPU solver (host/exact_kmeans1d.cpp) and the CUDA kernels both run
 // this code, so they take the same decisions on the same prefix sums, near-ties included.
 //
@@ -251,6 +252,24 @@ KMLUT_HD void layer_minima(Cta& cta, const Layer& layer, Index first_row, Index 
   }
 }
 
+// The leftmost minimum of row r over the contiguous columns [start, end], start < r, scanned in
+// order with strict `<`, into values[r] and argmins[r].
+template <class Layer>
+KMLUT_HD void scan_window(const Layer& layer, Index r, Index start, Index end, double* values,
+                          Index* argmins) {
+  double best = layer(r, start);
+  Index best_column = start;
+  for (Index c = start + 1; c <= end; ++c) {
+    const double value = layer(r, c);
+    if (value < best) {
+      best = value;
+      best_column = c;
+    }
+  }
+  values[r] = best;
+  argmins[r] = best_column;
+}
+
 // Row minima of a layer by Knuth's bounds: the leftmost argmin of row r lies at or right of the
 // previous layer's at row r (with one cluster more the last one starts later) and at or left of
 // this layer's at row r + 1 (total monotonicity). Rows are solved from the last one down, each
@@ -282,18 +301,66 @@ KMLUT_HD bool knuth_layer_minima(const Layer& layer, Index first_row, Index coun
     budget += kKnuthBudget;
     if (spent > budget)
       return false;
-    double best = layer(r, start);
-    Index best_column = start;
-    for (Index c = start + 1; c <= end; ++c) {
-      const double value = layer(r, c);
-      if (value < best) {
-        best = value;
-        best_column = c;
-      }
+    scan_window(layer, r, start, end, values, argmins);
+    upper = argmins[r];
+  }
+  return true;
+}
+
+// Between the two: Knuth's lower bound inside the SMAWK path's levels, for layers whose argmins
+// shift too far for scans of every row but not across a 32-row step. The rows of level
+// kScanLevels (every 32nd) are scanned from the last one up as in knuth_layer_minima, each over
+// [previous[r], argmins[r + 32]], where SMAWK would REDUCE all columns; each finer level then
+// scans its rows between their neighbours' argmins, as `interpolate` does, starting no further
+// left than previous[r]. Every window still holds the row's leftmost minimum (docs/algorithm.md,
+// "Ties"), so the decisions are layer_minima's. A level-kScanLevels scan reads about
+// 32 + shift entries against SMAWK's 64 at 1.7 times the cost, and the lower bound trims the
+// finer levels: the path pays where length / (l·(l − 1)) <= 64 (measured, see
+// use_strided_knuth_bounds). The top scans give up (false) past kStridedKnuthBudget entries per
+// row of the layer, after the same grace as knuth_layer_minima. One lane: the top rows depend on
+// each other, and the CUDA backend's lanes keep SMAWK's REDUCE (run_layers). `previous` may be
+// `argmins` itself: every row is written once, after reading previous[r]; the last row reads
+// previous[last_row − 1] instead, which may by then hold this layer's argmin there, a bound as
+// good (total monotonicity).
+constexpr std::size_t kStridedKnuthBudget = 4;
+template <class Layer>
+KMLUT_HD bool strided_knuth_layer_minima(const Layer& layer, Index first_row, Index count,
+                                         const Index* previous, double* values, Index* argmins) {
+  const Index first_column = first_row - 1;
+  const Index last_row = first_row + count - 1;
+  // The previous layer has no row last_row; the row below's bound holds for it too.
+  auto lower_bound = [&](Index r) {
+    const Index below = previous[r < last_row ? r : last_row - 1];
+    return below > first_column ? below : first_column;
+  };
+  const Rows top = scan_level(first_row, count, kScanLevels);
+  std::size_t budget = kKnuthBudget * kKnuthGraceRows;
+  std::size_t spent = 0;
+  for (Index t = top.count; t-- > 0;) {
+    const Index r = top[t];
+    const Index upper = t + 1 < top.count ? argmins[top[t + 1]] : r - 1;
+    const Index end = upper < r ? upper : r - 1;
+    const Index lower = lower_bound(r);
+    // Where rounding breaks the bounds' premise the window would be empty; its end stands in.
+    const Index start = lower < end ? lower : end;
+    spent += end - start + 1;
+    budget += kStridedKnuthBudget * top.stride;
+    if (spent > budget)
+      return false;
+    scan_window(layer, r, start, end, values, argmins);
+  }
+  for (int level = kScanLevels - 1; level >= 0; --level) {
+    const Rows rows = scan_level(first_row, count, level);
+    for (Index t = 0; t < rows.count; t += 2) {
+      const Index r = rows[t];
+      const Index left = t == 0 ? first_column : argmins[rows[t - 1]];
+      const Index upper = t + 1 < rows.count ? argmins[rows[t + 1]] : r - 1;
+      const Index end = upper < r ? upper : r - 1;
+      const Index lower = lower_bound(r);
+      const Index low = lower > left ? lower : left;
+      const Index start = low < end ? low : end;
+      scan_window(layer, r, start, end, values, argmins);
     }
-    values[r] = best;
-    argmins[r] = best_column;
-    upper = best_column;
   }
   return true;
 }
@@ -306,6 +373,13 @@ KMLUT_HD bool knuth_layer_minima(const Layer& layer, Index first_row, Index coun
 constexpr std::size_t kKnuthMaxShift = 16;
 KMLUT_HD inline bool use_knuth_bounds(Index layer, Index length) {
   return layer >= 3 && std::size_t{layer} * (layer - 1) * kKnuthMaxShift >= length;
+}
+
+// The strided scans (strided_knuth_layer_minima) for the layers before that, from
+// length / (l·(l − 1)) <= 64, on one lane.
+constexpr std::size_t kStridedKnuthMaxShift = 64;
+KMLUT_HD inline bool use_strided_knuth_bounds(Index layer, Index length) {
+  return layer >= 3 && std::size_t{layer} * (layer - 1) * kStridedKnuthMaxShift >= length;
 }
 
 // Layers 1..layers of the DP for `clusters` clusters over `length` points. Layer l only needs the
@@ -334,6 +408,12 @@ KMLUT_HD double* run_layers(Cta& cta, Layer layer, Index length, Index clusters,
         finished = knuth_layer_minima(layer, l, span + 1, argmins - stride, spare, argmins);
       solved = cta.leftmost_min(cta.is_leader() ? 0.0 : kInfinity, finished) == 1;
       cta.sync();
+      if (!solved) {
+        knuth_from = l + 1 + knuth_pause;
+        knuth_pause *= 2;
+      }
+    } else if (cta.size() == 1 && l >= knuth_from && use_strided_knuth_bounds(l, length)) {
+      solved = strided_knuth_layer_minima(layer, l, span + 1, argmins - stride, spare, argmins);
       if (!solved) {
         knuth_from = l + 1 + knuth_pause;
         knuth_pause *= 2;
