@@ -1,4 +1,5 @@
-// Launches the fixed-order Lloyd reductions (kernels/bodies/lloyd_sums_body.hpp). Compiled with
+// Launches the fixed-order Lloyd reductions (kernels/bodies/lloyd_sums_body.hpp) and the
+// collection of a reassignment's moves (kernels/bodies/lloyd_moves_body.hpp). Compiled with
 // -fmad=false: the sums must round as the CPU's do.
 #include <cstdint>
 
@@ -22,6 +23,13 @@ __global__ void __launch_bounds__(kLloydThreads)
   lloyd_apply_moves_body(DeviceThread{}, problem, moves, move_count);
 }
 
+__global__ void __launch_bounds__(kLloydMovesThreads)
+    collect_moves_kernel(const std::uint8_t* labels, std::uint8_t* previous, std::uint32_t n,
+                         LloydMove* moves, std::uint32_t* move_count) {
+  __shared__ LloydMovesShared shared;
+  lloyd_collect_moves_body(DeviceThread{}, labels, previous, n, moves, move_count, shared);
+}
+
 __global__ void __launch_bounds__(kLloydThreads) means_kernel(LloydProblem problem) {
   lloyd_means_body(DeviceThread{}, problem);
 }
@@ -36,6 +44,13 @@ void launch_lloyd_first_sums(const LloydProblem& problem, cudaStream_t stream) {
   chunk_sums_kernel<<<lloyd_chunks(problem.n), kLloydThreads, 0, stream>>>(problem);
   KMLUT_CUDA_CHECK(cudaGetLastError());
   combine_sums_kernel<<<1, kLloydThreads, 0, stream>>>(problem);
+  KMLUT_CUDA_CHECK(cudaGetLastError());
+}
+
+void launch_lloyd_collect_moves(const std::uint8_t* labels, std::uint8_t* previous, std::uint32_t n,
+                                LloydMove* moves, std::uint32_t* move_count, cudaStream_t stream) {
+  collect_moves_kernel<<<1, kLloydMovesThreads, 0, stream>>>(labels, previous, n, moves,
+                                                             move_count);
   KMLUT_CUDA_CHECK(cudaGetLastError());
 }
 
