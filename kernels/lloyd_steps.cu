@@ -23,11 +23,18 @@ __global__ void __launch_bounds__(kLloydThreads)
   lloyd_apply_moves_body(DeviceThread{}, problem, moves, move_count);
 }
 
-__global__ void __launch_bounds__(kLloydMovesThreads)
-    collect_moves_kernel(const std::uint8_t* labels, std::uint8_t* previous, std::uint32_t n,
-                         LloydMove* moves, std::uint32_t* move_count) {
-  __shared__ LloydMovesShared shared;
-  lloyd_collect_moves_body(DeviceThread{}, labels, previous, n, moves, move_count, shared);
+__global__ void __launch_bounds__(kLloydMovesThreads) count_moves_kernel(LloydMoveList list) {
+  __shared__ LloydMovesShared<kLloydMovesThreads> shared;
+  lloyd_count_moves_body<kLloydMovesThreads>(DeviceThread{}, list, shared);
+}
+
+__global__ void place_moves_kernel(LloydMoveList list) {
+  lloyd_place_moves(list);
+}
+
+__global__ void __launch_bounds__(kLloydMovesThreads) write_moves_kernel(LloydMoveList list) {
+  __shared__ LloydMovesShared<kLloydMovesThreads> shared;
+  lloyd_write_moves_body<kLloydMovesThreads>(DeviceThread{}, list, shared);
 }
 
 __global__ void __launch_bounds__(kLloydThreads) means_kernel(LloydProblem problem) {
@@ -47,10 +54,13 @@ void launch_lloyd_first_sums(const LloydProblem& problem, cudaStream_t stream) {
   KMLUT_CUDA_CHECK(cudaGetLastError());
 }
 
-void launch_lloyd_collect_moves(const std::uint8_t* labels, std::uint8_t* previous, std::uint32_t n,
-                                LloydMove* moves, std::uint32_t* move_count, cudaStream_t stream) {
-  collect_moves_kernel<<<1, kLloydMovesThreads, 0, stream>>>(labels, previous, n, moves,
-                                                             move_count);
+void launch_lloyd_collect_moves(const LloydMoveList& list, cudaStream_t stream) {
+  const std::uint32_t chunks = lloyd_chunks(list.n);
+  count_moves_kernel<<<chunks, kLloydMovesThreads, 0, stream>>>(list);
+  KMLUT_CUDA_CHECK(cudaGetLastError());
+  place_moves_kernel<<<1, 1, 0, stream>>>(list);
+  KMLUT_CUDA_CHECK(cudaGetLastError());
+  write_moves_kernel<<<chunks, kLloydMovesThreads, 0, stream>>>(list);
   KMLUT_CUDA_CHECK(cudaGetLastError());
 }
 

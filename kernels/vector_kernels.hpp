@@ -24,10 +24,9 @@ void launch_nearest_centre(const NearestCentreTile* tiles, std::uint32_t tile_co
 // assignment (`moves` in device memory, in point order); the centres from the sums; the inertia's
 // chunk partials (`problem.chunk_inertia`, to be added in chunk order).
 void launch_lloyd_first_sums(const LloydProblem& problem, cudaStream_t stream);
-// The moves of a reassignment (`labels` against `previous`, which then becomes `labels`), in
-// point order, and their number, all in device memory.
-void launch_lloyd_collect_moves(const std::uint8_t* labels, std::uint8_t* previous, std::uint32_t n,
-                                LloydMove* moves, std::uint32_t* move_count, cudaStream_t stream);
+// The moves of a reassignment (`list.labels` against `list.previous`, which then becomes
+// `list.labels`), in point order, and their number, all in device memory.
+void launch_lloyd_collect_moves(const LloydMoveList& list, cudaStream_t stream);
 void launch_lloyd_moves(const LloydProblem& problem, const LloydMove* moves,
                         std::uint32_t move_count, cudaStream_t stream);
 void launch_lloyd_means(const LloydProblem& problem, cudaStream_t stream);

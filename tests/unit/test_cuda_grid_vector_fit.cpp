@@ -42,6 +42,9 @@ struct FitCase {
   std::size_t k;
   bool weighted;
   Points kind;
+  testing_support::GridBlocks blocks = testing_support::GridBlocks::Warp;
+  int n_init = 5;
+  int max_iter = 300;
 };
 
 std::string describe(const FitCase& c) {
@@ -88,11 +91,17 @@ PointSet make_points(const FitCase& c, unsigned seed) {
 }
 
 TEST(DeviceVectorFit, WholeFitIsTheCpusBitForBit) {
+  using testing_support::GridBlocks;
   const FitCase cases[] = {
-      {1500, 2, 16, false, Points::Normal},     {1200, 4, 16, true, Points::Gridded},
-      {900, 8, 16, false, Points::Normal},      {700, 2, 64, true, Points::FewDistinct},
-      {2100, 4, 256, false, Points::Normal},    {600, 8, 256, true, Points::Gridded},
-      {300, 3, 256, false, Points::FewDistinct}};
+      {1500, 2, 16, false, Points::Normal},
+      {1200, 4, 16, true, Points::Gridded},
+      {9000, 8, 16, false, Points::Normal, GridBlocks::Warp, 2},  // three chunks
+      {700, 2, 64, true, Points::FewDistinct},
+      {2100, 4, 256, false, Points::Normal, GridBlocks::Warp, 2},
+      {600, 8, 256, true, Points::Gridded, GridBlocks::Warp, 2},
+      {300, 3, 256, false, Points::FewDistinct, GridBlocks::Warp, 2},
+      // The device's block sizes, briefly: 256 threads per block cost the executor much more.
+      {800, 4, 16, true, Points::FewDistinct, GridBlocks::Device, 1, 4}};
   unsigned seed = 5;
   for (const FitCase& c : cases) {
     const PointSet set = make_points(c, seed++);
@@ -104,8 +113,10 @@ TEST(DeviceVectorFit, WholeFitIsTheCpusBitForBit) {
     cpu::LloydOptions options;
     options.k = c.k;
     options.seed = seed * 977;
+    options.n_init = c.n_init;
+    options.max_iter = c.max_iter;
     const cpu::LloydFit expected = cpu::fit_lloyd_kmeans(points, options);
-    CpuGridVectorDevice device;
+    CpuGridVectorDevice device(c.blocks);
     const cpu::LloydFit fit =
         cuda::fit_lloyd_kmeans_on_device(points, options, cpu::run_serially, device);
     EXPECT_EQ(device.buffer_count(), 0u) << describe(c);

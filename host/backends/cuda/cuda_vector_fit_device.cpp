@@ -51,10 +51,8 @@ void CudaVectorFitDevice::lloyd_first_sums(const LloydProblem& problem) {
   launch_lloyd_first_sums(problem, stream_.get());
 }
 
-void CudaVectorFitDevice::lloyd_collect_moves(const std::uint8_t* labels, std::uint8_t* previous,
-                                              std::uint32_t n, LloydMove* moves,
-                                              std::uint32_t* move_count) {
-  launch_lloyd_collect_moves(labels, previous, n, moves, move_count, stream_.get());
+void CudaVectorFitDevice::lloyd_collect_moves(const LloydMoveList& list) {
+  launch_lloyd_collect_moves(list, stream_.get());
 }
 
 void CudaVectorFitDevice::lloyd_moves(const LloydProblem& problem, const LloydMove* moves,

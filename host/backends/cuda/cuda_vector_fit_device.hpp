@@ -23,8 +23,7 @@ class CudaVectorFitDevice final : public VectorFitDevice {
   void kmeans_plus_plus(const SeedingProblem* problems, std::uint32_t count) override;
   void nearest_centre(const NearestCentreTile* tiles, std::uint32_t count) override;
   void lloyd_first_sums(const LloydProblem& problem) override;
-  void lloyd_collect_moves(const std::uint8_t* labels, std::uint8_t* previous, std::uint32_t n,
-                           LloydMove* moves, std::uint32_t* move_count) override;
+  void lloyd_collect_moves(const LloydMoveList& list) override;
   void lloyd_moves(const LloydProblem& problem, const LloydMove* moves,
                    std::uint32_t move_count) override;
   void lloyd_means(const LloydProblem& problem) override;

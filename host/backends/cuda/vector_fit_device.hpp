@@ -34,9 +34,7 @@ class VectorFitDevice {
   virtual void kmeans_plus_plus(const SeedingProblem* problems, std::uint32_t count) = 0;
   virtual void nearest_centre(const NearestCentreTile* tiles, std::uint32_t count) = 0;
   virtual void lloyd_first_sums(const LloydProblem& problem) = 0;
-  virtual void lloyd_collect_moves(const std::uint8_t* labels, std::uint8_t* previous,
-                                   std::uint32_t n, LloydMove* moves,
-                                   std::uint32_t* move_count) = 0;
+  virtual void lloyd_collect_moves(const LloydMoveList& list) = 0;
   virtual void lloyd_moves(const LloydProblem& problem, const LloydMove* moves,
                            std::uint32_t move_count) = 0;
   virtual void lloyd_means(const LloydProblem& problem) = 0;

@@ -100,8 +100,12 @@ class DeviceLloydRun {
     previous_ = allocate<std::uint8_t>(n_);
     upper_ = allocate<float>(n_);
     lower_ = allocate<float>(n_);
-    moves_ = allocate<LloydMove>(n_);
-    move_count_ = allocate<std::uint32_t>(1);
+    move_list_ = {labels_,
+                  previous_,
+                  n_,
+                  allocate<std::uint32_t>(chunks),
+                  allocate<LloydMove>(n_),
+                  allocate<std::uint32_t>(1)};
     problem_ = {points,
                 weights,
                 n_,
@@ -163,10 +167,10 @@ class DeviceLloydRun {
     }
     upload_bounds();
     device_.nearest_centre(bounded_tiles_, tile_count_);
-    device_.lloyd_collect_moves(labels_, previous_, n_, moves_, move_count_);
+    device_.lloyd_collect_moves(move_list_);
     std::uint32_t changed = 0;
-    device_.download(&changed, move_count_, sizeof changed);
-    device_.lloyd_moves(problem_, moves_, changed);
+    device_.download(&changed, move_list_.move_count, sizeof changed);
+    device_.lloyd_moves(problem_, move_list_.moves, changed);
     return changed;
   }
 
@@ -299,8 +303,7 @@ class DeviceLloydRun {
   std::uint8_t* previous_ = nullptr;  // the labels before it
   float* upper_ = nullptr;            // Hamerly's bounds per point, as the CPU keeps them
   float* lower_ = nullptr;
-  LloydMove* moves_ = nullptr;
-  std::uint32_t* move_count_ = nullptr;
+  LloydMoveList move_list_{};
   std::vector<float> centres_;  // the host's copy of the device's centres
   std::vector<std::uint64_t> counts_;
   double inertia_ = 0.0;
