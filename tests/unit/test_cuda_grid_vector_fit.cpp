@@ -1,10 +1,11 @@
 // The CUDA backend's whole vector fit (host/backends/cuda/vector_fit_driver.cpp) with a fake
-// device (cpu_grid_vector_device.hpp: the kernel bodies on the CPU grid executor at the device's
-// block sizes) against the CPU backend, bit for bit: fit_lloyd_kmeans's centroids, labels,
-// inertia and iteration count on point sets of d 2, 4 and 8 and k 16 and 256, weighted or not, with
-// duplicated points that leave clusters empty (relocation) and gridded values full of exact ties;
-// then whole vector palettizations, the CPU backend with its fits on the fake device against the
-// plain CPU backend, for every output byte.
+// device (cpu_grid_vector_device.hpp: the kernel bodies on the CPU grid executor, in 32-thread
+// blocks or, for one fit, the device's) against the CPU backend, bit for bit: fit_lloyd_kmeans's
+// centroids, labels, inertia and iteration count on point sets of d 2, 4 and 8 and k 16 and 256,
+// weighted or not, with duplicated points that leave clusters empty (relocation) and gridded values
+// full of exact ties; the move list alone at the device's block size; then whole vector
+// palettizations, the CPU backend with its fits on the fake device against the plain CPU backend,
+// for every output byte.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -129,6 +130,37 @@ TEST(DeviceVectorFit, WholeFitIsTheCpusBitForBit) {
         << describe(c);
     EXPECT_EQ(fit.labels, expected.labels) << describe(c);
   }
+}
+
+// The move list at the device's block size over several ragged chunks, against the points whose
+// label changed, listed in order; the previous labels become the new ones.
+TEST(DeviceVectorFit, MoveListIsEveryChangedPointInOrder) {
+  const std::uint32_t n = 2 * cuda::kLloydChunk + 777;
+  std::mt19937 rng(23);
+  std::vector<std::uint8_t> labels(n);
+  std::vector<std::uint8_t> previous(n);
+  std::vector<cuda::LloydMove> expected;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    previous[i] = static_cast<std::uint8_t>(rng());
+    // Runs of changes and of stillness, a whole thread's run at times.
+    const bool moved = (i / 97) % 3 == 0 ? rng() % 2 == 0 : (i / 97) % 3 == 1;
+    labels[i] = moved ? static_cast<std::uint8_t>(previous[i] + 1 + rng() % 255) : previous[i];
+    if (moved)
+      expected.push_back({i, previous[i], labels[i]});
+  }
+  std::vector<std::uint32_t> chunk_moves(cuda::lloyd_chunks(n));
+  std::vector<cuda::LloydMove> moves(n, {0xFFFFFFFFu, 0, 0});
+  std::uint32_t move_count = 0;
+  const cuda::LloydMoveList list{labels.data(),      previous.data(), n,
+                                 chunk_moves.data(), moves.data(),    &move_count};
+  CpuGridVectorDevice(testing_support::GridBlocks::Device).lloyd_collect_moves(list);
+  ASSERT_EQ(move_count, expected.size());
+  for (std::size_t m = 0; m < expected.size(); ++m) {
+    ASSERT_EQ(moves[m].point, expected[m].point) << m;
+    ASSERT_EQ(moves[m].from, expected[m].from) << m;
+    ASSERT_EQ(moves[m].to, expected[m].to) << m;
+  }
+  EXPECT_EQ(previous, labels);
 }
 
 TEST(DeviceVectorFit, RejectsWhatTheDeviceDoesNotCover) {
