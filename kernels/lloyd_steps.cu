@@ -1,4 +1,5 @@
-// Launches the fixed-order Lloyd reductions (kernels/bodies/lloyd_sums_body.hpp). Compiled with
+// Launches the fixed-order Lloyd reductions (kernels/bodies/lloyd_sums_body.hpp) and the
+// collection of a reassignment's moves (kernels/bodies/lloyd_moves_body.hpp). Compiled with
 // -fmad=false: the sums must round as the CPU's do.
 #include <cstdint>
 
@@ -22,6 +23,20 @@ __global__ void __launch_bounds__(kLloydThreads)
   lloyd_apply_moves_body(DeviceThread{}, problem, moves, move_count);
 }
 
+__global__ void __launch_bounds__(kLloydMovesThreads) count_moves_kernel(LloydMoveList list) {
+  __shared__ LloydMovesShared<kLloydMovesThreads> shared;
+  lloyd_count_moves_body<kLloydMovesThreads>(DeviceThread{}, list, shared);
+}
+
+__global__ void place_moves_kernel(LloydMoveList list) {
+  lloyd_place_moves(list);
+}
+
+__global__ void __launch_bounds__(kLloydMovesThreads) write_moves_kernel(LloydMoveList list) {
+  __shared__ LloydMovesShared<kLloydMovesThreads> shared;
+  lloyd_write_moves_body<kLloydMovesThreads>(DeviceThread{}, list, shared);
+}
+
 __global__ void __launch_bounds__(kLloydThreads) means_kernel(LloydProblem problem) {
   lloyd_means_body(DeviceThread{}, problem);
 }
@@ -36,6 +51,16 @@ void launch_lloyd_first_sums(const LloydProblem& problem, cudaStream_t stream) {
   chunk_sums_kernel<<<lloyd_chunks(problem.n), kLloydThreads, 0, stream>>>(problem);
   KMLUT_CUDA_CHECK(cudaGetLastError());
   combine_sums_kernel<<<1, kLloydThreads, 0, stream>>>(problem);
+  KMLUT_CUDA_CHECK(cudaGetLastError());
+}
+
+void launch_lloyd_collect_moves(const LloydMoveList& list, cudaStream_t stream) {
+  const std::uint32_t chunks = lloyd_chunks(list.n);
+  count_moves_kernel<<<chunks, kLloydMovesThreads, 0, stream>>>(list);
+  KMLUT_CUDA_CHECK(cudaGetLastError());
+  place_moves_kernel<<<1, 1, 0, stream>>>(list);
+  KMLUT_CUDA_CHECK(cudaGetLastError());
+  write_moves_kernel<<<chunks, kLloydMovesThreads, 0, stream>>>(list);
   KMLUT_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -1,6 +1,6 @@
-// Launchers of the vector-Lloyd steps (kernels/bodies/). Not yet called by the CUDA backend:
-// vector palettization runs on the CPU until the whole Lloyd loop and k-means++ run on the
-// device; the bodies are tested on the CPU grid executor meanwhile (docs/cuda-backend.md).
+// Launchers of the vector-Lloyd steps (kernels/bodies/), called by the device vector fit
+// (host/backends/cuda/cuda_vector_fit_device.cpp, driven by vector_fit_driver.cpp); the bodies
+// are tested on the CPU grid executor (docs/cuda-backend.md).
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "kernels/bodies/kmeans_plus_plus_body.hpp"
+#include "kernels/bodies/lloyd_moves_body.hpp"
 #include "kernels/bodies/lloyd_sums_body.hpp"
 #include "kernels/bodies/nearest_centre_body.hpp"
 
@@ -23,6 +24,9 @@ void launch_nearest_centre(const NearestCentreTile* tiles, std::uint32_t tile_co
 // assignment (`moves` in device memory, in point order); the centres from the sums; the inertia's
 // chunk partials (`problem.chunk_inertia`, to be added in chunk order).
 void launch_lloyd_first_sums(const LloydProblem& problem, cudaStream_t stream);
+// The moves of a reassignment (`list.labels` against `list.previous`, which then becomes
+// `list.labels`), in point order, and their number, all in device memory.
+void launch_lloyd_collect_moves(const LloydMoveList& list, cudaStream_t stream);
 void launch_lloyd_moves(const LloydProblem& problem, const LloydMove* moves,
                         std::uint32_t move_count, cudaStream_t stream);
 void launch_lloyd_means(const LloydProblem& problem, cudaStream_t stream);

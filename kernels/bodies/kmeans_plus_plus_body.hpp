@@ -7,8 +7,8 @@
 // run on thread 0 in point order, because the CPU's sums are sequential and a draw is the first
 // point whose running sum exceeds the target.
 //
-// Status: tested on the CPU grid executor against kmeans_plus_plus; not yet launched by the CUDA
-// backend.
+// Launched by the CUDA backend's vector fit (host/backends/cuda/vector_fit_driver.cpp); tested on
+// the CPU grid executor against kmeans_plus_plus, alone and within whole fits.
 #pragma once
 
 #include <cmath>

@@ -10,8 +10,8 @@
 // One thread owns one (cluster, coordinate) sum (the coordinate d standing for the mass), so
 // every sum is sequential.
 //
-// Status: tested on the CPU grid executor against fit_lloyd_kmeans; not yet launched by the CUDA
-// backend.
+// Launched by the CUDA backend's vector fit (host/backends/cuda/vector_fit_driver.cpp); tested on
+// the CPU grid executor against fit_lloyd_kmeans, alone and within whole fits.
 #pragma once
 
 #include <cstdint>

@@ -1,12 +1,13 @@
 // The vector-Lloyd kernel bodies (kernels/bodies/) on the CPU grid executor against the CPU
 // backend: the fused distance + argmin step against CentroidTable::nearest_two, bit for bit
-// (label, nearest and second squared distance), on a ragged grid of tiles of every d ≤ 8 and k
-// from 1 to 256, with tied centres and points lying on centres; and a Lloyd iteration composed of
-// the bodies (assignment, chunk sums, means, reassignment, moves, inertia) from the CPU's
-// k-means++ seeds against fit_lloyd_kmeans, bit for bit.
+// (label, and the square roots of the nearest and second squared distances), on a ragged grid of
+// tiles of every d ≤ 8 and k from 1 to 256, with tied centres and points lying on centres; and a
+// Lloyd iteration composed of the bodies (assignment, chunk sums, means, reassignment, moves,
+// inertia) from the CPU's k-means++ seeds against fit_lloyd_kmeans, bit for bit.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <string>
@@ -38,8 +39,8 @@ struct TileData {
   std::vector<float> points;
   std::vector<float> centres;
   std::vector<std::uint8_t> labels;
-  std::vector<float> nearest;
-  std::vector<float> second;
+  std::vector<float> upper;
+  std::vector<float> lower;
 };
 
 TileData make_tile(int d, std::uint32_t k, std::uint32_t count, std::mt19937& rng) {
@@ -61,8 +62,8 @@ TileData make_tile(int d, std::uint32_t k, std::uint32_t count, std::mt19937& rn
     }
   }
   tile.labels.assign(count, 0xEE);
-  tile.nearest.assign(count, -1.0f);
-  tile.second.assign(count, -1.0f);
+  tile.upper.assign(count, -1.0f);
+  tile.lower.assign(count, -1.0f);
   return tile;
 }
 
@@ -78,7 +79,8 @@ TEST(CudaGridLloyd, NearestCentreIsTheCentroidTablesBitForBit) {
   std::vector<cuda::NearestCentreTile> tiles;
   for (TileData& t : data) {
     tiles.push_back({t.points.data(), static_cast<std::uint32_t>(t.labels.size()), t.d,
-                     t.centres.data(), t.k, t.labels.data(), t.nearest.data(), t.second.data()});
+                     t.centres.data(), t.k, nullptr, t.labels.data(), t.upper.data(),
+                     t.lower.data()});
   }
   run_grid<cuda::NearestCentreShared>(static_cast<unsigned>(tiles.size()),
                                       cuda::kNearestCentreThreads,
@@ -91,8 +93,8 @@ TEST(CudaGridLloyd, NearestCentreIsTheCentroidTablesBitForBit) {
     for (std::size_t i = 0; i < t.labels.size(); ++i) {
       const cpu::NearestTwo expected = table.nearest_two(&t.points[i * t.d]);
       ASSERT_EQ(t.labels[i], expected.index) << "d " << t.d << " k " << t.k << " point " << i;
-      ASSERT_EQ(bits(t.nearest[i]), bits(expected.best)) << "d " << t.d << " k " << t.k;
-      ASSERT_EQ(bits(t.second[i]), bits(expected.second)) << "d " << t.d << " k " << t.k;
+      ASSERT_EQ(bits(t.upper[i]), bits(std::sqrt(expected.best))) << "d " << t.d << " k " << t.k;
+      ASSERT_EQ(bits(t.lower[i]), bits(std::sqrt(expected.second))) << "d " << t.d << " k " << t.k;
     }
   }
 }
@@ -102,13 +104,13 @@ std::vector<std::uint8_t> assign(const std::vector<float>& points, int d,
                                  const std::vector<float>& centres, std::uint32_t k) {
   const auto n = static_cast<std::uint32_t>(points.size() / static_cast<std::size_t>(d));
   std::vector<std::uint8_t> labels(n);
-  std::vector<float> nearest(n);
-  std::vector<float> second(n);
+  std::vector<float> upper(n);
+  std::vector<float> lower(n);
   std::vector<cuda::NearestCentreTile> tiles;
   for (std::uint32_t first = 0; first < n; first += cuda::kLloydChunk) {
     const std::uint32_t count = std::min(cuda::kLloydChunk, n - first);
     tiles.push_back({&points[std::size_t{first} * static_cast<std::size_t>(d)], count, d,
-                     centres.data(), k, &labels[first], &nearest[first], &second[first]});
+                     centres.data(), k, nullptr, &labels[first], &upper[first], &lower[first]});
   }
   run_grid<cuda::NearestCentreShared>(static_cast<unsigned>(tiles.size()),
                                       cuda::kNearestCentreThreads,

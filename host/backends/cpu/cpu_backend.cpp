@@ -11,12 +11,14 @@
 #include <mutex>
 #include <numeric>
 #include <thread>
+#include <utility>
 
 #include "host/backends/cpu/random_stream.hpp"
 #include "host/backends/cpu/scalar_block_clusterer.hpp"
 #include "host/backends/cpu/sensitivity.hpp"
 #include "host/backends/cpu/thread_pool.hpp"
 #include "host/backends/cpu/vector_block_clusterer.hpp"
+#include "host/backends/cpu/vector_fitter.hpp"
 #include "host/palettize/block_layout.hpp"
 #include "host/palettize/float_format_dispatch.hpp"
 #include "host/palettize/preflight.hpp"
@@ -46,6 +48,7 @@ struct PreparedJob {
   const void* values = nullptr;      // what is clustered: the weight or `scaled`
   std::uint64_t row_size = 1;        // elements per output channel (axis-0 row)
   const float* rounding_table = nullptr;
+  const VectorFitter* vector_fitter = nullptr;  // null: fit_lloyd_kmeans
   std::vector<float> sensitivity;  // normalized, one per element; empty without sensitivities
   std::vector<double> block_sse;
   std::vector<double> block_sq_norm;
@@ -261,9 +264,10 @@ void pack_indices(PalettizeResult& result, int n_bits, ThreadPool& pool) {
 
 class CpuBackend final : public Backend {
  public:
-  explicit CpuBackend(int threads)
+  explicit CpuBackend(int threads, VectorFitter vector_fitter = nullptr)
       : pool_(threads > 0 ? static_cast<unsigned>(threads)
-                          : std::max(1u, std::thread::hardware_concurrency())) {}
+                          : std::max(1u, std::thread::hardware_concurrency())),
+        vector_fitter_(std::move(vector_fitter)) {}
 
   std::string name() const override { return "cpu"; }
 
@@ -340,6 +344,8 @@ class CpuBackend final : public Backend {
       job.lut_scales.resize(blocks * dtype_bits(request.weight.dtype) / 8);
       job.lut_zero_points.resize(blocks);
     }
+    if (vector_fitter_)
+      job.vector_fitter = &vector_fitter_;
     if (request.enable_fast_kmeans_mode && !job.vector)
       job.rounding_table = rounding_table(request.rounding_precision);
   }
@@ -415,6 +421,7 @@ class CpuBackend final : public Backend {
     task.seed = derive_seed(request.seed, block);
     task.indices = job.result.indices.data();
     task.lut = block_lut(job, block);
+    task.fitter = job.vector_fitter;
     job.block_iterations[block] = clusterer.cluster(task, runner).iterations;
     return false;
   }
@@ -462,6 +469,7 @@ class CpuBackend final : public Backend {
   }
 
   ThreadPool pool_;  // lives as long as the backend: one set of threads for every batch
+  VectorFitter vector_fitter_;
   std::mutex tables_mutex_;
   std::map<int, std::vector<float>> rounding_tables_;
 };
@@ -471,6 +479,11 @@ class CpuBackend final : public Backend {
 
 std::unique_ptr<Backend> make_cpu_backend(int threads) {
   return std::make_unique<cpu::CpuBackend>(threads);
+}
+
+std::unique_ptr<Backend> cpu::make_cpu_backend_with_vector_fitter(int threads,
+                                                                  VectorFitter fitter) {
+  return std::make_unique<cpu::CpuBackend>(threads, std::move(fitter));
 }
 
 }  // namespace kmlut

@@ -9,6 +9,7 @@
 #include "host/backends/cpu/kmeans_plus_plus.hpp"
 #include "host/backends/cpu/random_stream.hpp"
 #include "host/backends/cpu/simd/nearest_centre_kernels.hpp"
+#include "kmlut/numeric/lloyd_arithmetic.hpp"
 
 namespace kmlut::cpu {
 namespace {
@@ -294,11 +295,13 @@ class LloydRun {
   // needed; the upper bound is tightened first, which settles most of the remaining points.
   std::uint32_t search_if_needed(std::size_t i, const float* x) {
     const std::uint32_t label = labels_[i];
-    float upper = upper_[i] + shift_[label];
-    const float lower = lower_[i] - (label == max_shift_index_ ? second_shift_ : max_shift_);
-    const float bound = std::max(half_gap_[label], lower);
+    const numeric::MovedBounds moved = numeric::move_bounds(
+        upper_[i], lower_[i], shift_[label], label == max_shift_index_ ? second_shift_ : max_shift_,
+        half_gap_[label]);
+    float upper = moved.upper;
+    const float bound = moved.bound;
     upper_[i] = upper;
-    lower_[i] = lower;
+    lower_[i] = moved.lower;
     if (upper <= bound)
       return label;
     const float own = squared_distance(x, centre(label), points_.d);
@@ -470,9 +473,14 @@ class LloydRun {
 
 }  // namespace
 
+double lloyd_tolerance(const VectorPoints& points, const LloydOptions& options,
+                       const ChunkRunner& runner) {
+  return options.tol * mean_variance(points, runner);
+}
+
 LloydFit fit_lloyd_kmeans(const VectorPoints& points, const LloydOptions& options,
                           const ChunkRunner& runner) {
-  const double tolerance = options.tol * mean_variance(points, runner);
+  const double tolerance = lloyd_tolerance(points, options, runner);
   LloydRun run(points, options, runner);
   LloydFit best;
   for (int init = 0; init < std::max(1, options.n_init); ++init) {

@@ -43,6 +43,11 @@ struct LloydFit {
   std::size_t iterations = 0;        // Lloyd iterations summed over all runs
 };
 
+// The bound on Σ ‖shift‖² below which a run has converged: tol × the mean per-dimension variance
+// (the CUDA backend's device fit uses it too).
+double lloyd_tolerance(const VectorPoints& points, const LloydOptions& options,
+                       const ChunkRunner& runner = run_serially);
+
 // The run with the lowest inertia; k must not exceed the number of points.
 LloydFit fit_lloyd_kmeans(const VectorPoints& points, const LloydOptions& options,
                           const ChunkRunner& runner = run_serially);

@@ -17,7 +17,8 @@ VectorBlockOutcome VectorBlockClusterer::cluster(const VectorBlockTask& task,
   LloydOptions options;
   options.k = std::min<std::size_t>(points.n, std::size_t{1} << task.n_bits);
   options.seed = task.seed;
-  const LloydFit fit = fit_lloyd_kmeans(points, options, runner);
+  const LloydFit fit = task.fitter != nullptr ? (*task.fitter)(points, options, runner)
+                                              : fit_lloyd_kmeans(points, options, runner);
   palettize::with_float_format(task.dtype,
                                [&](auto tag) { write_lut<decltype(tag)>(task, fit, options.k); });
   write_indices(task, fit);

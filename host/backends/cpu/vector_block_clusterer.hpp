@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "host/backends/cpu/lloyd_kmeans.hpp"
+#include "host/backends/cpu/vector_fitter.hpp"
 #include "host/palettize/vector_block_layout.hpp"
 #include "kmlut/dtype.hpp"
 
@@ -22,8 +23,9 @@ struct VectorBlockTask {
   int cluster_dim = 2;
   int n_bits = 4;
   std::uint64_t seed = 0;
-  std::uint8_t* indices = nullptr;  // the tensor's index matrix [S_0 / d, matrix_cols]
-  void* lut = nullptr;              // this block's 2^n_bits × d entries, in dtype
+  std::uint8_t* indices = nullptr;       // the tensor's index matrix [S_0 / d, matrix_cols]
+  void* lut = nullptr;                   // this block's 2^n_bits × d entries, in dtype
+  const VectorFitter* fitter = nullptr;  // null: fit_lloyd_kmeans
 };
 
 struct VectorBlockOutcome {

@@ -7,9 +7,11 @@
 #include <vector>
 
 #include "host/backends/cuda/batch_slot.hpp"
+#include "host/backends/cuda/cuda_vector_fit_device.hpp"
 #include "host/backends/cuda/device_job.hpp"
 #include "host/backends/cuda/device_rounding_tables.hpp"
 #include "host/backends/cuda/tensor_pieces.hpp"
+#include "host/backends/cuda/vector_fit_driver.hpp"
 #include "kernels/cuda_api.hpp"
 #include "kernels/cuda_check.cuh"
 #include "kmlut/error.hpp"
@@ -32,6 +34,8 @@ class CudaBackend final : public Backend {
   explicit CudaBackend(const CudaBackendOptions& options)
       : device_(options.device),
         cpu_(make_cpu_backend(options.cpu_threads)),
+        vector_(cpu::make_cpu_backend_with_vector_fitter(
+            options.cpu_threads, make_device_vector_fitter(options.device))),
         slot_budget_(device_memory_budget(options) / 2),
         pinned_per_slot_(options.pinned_bytes_per_slot),
         slots_{BatchSlot(rounding_tables_, slot_budget_, options.flush_cache_bytes),
@@ -47,10 +51,13 @@ class CudaBackend final : public Backend {
     KMLUT_CUDA_CHECK(cudaSetDevice(device_));  // this thread may be new (multi_device_backend)
     std::vector<PalettizeResult> results(requests.size());
     std::vector<std::size_t> for_cpu;
+    std::vector<std::size_t> vector_fits;
     timings_.clear();
     std::vector<DeviceJob> jobs;
     for (std::size_t i = 0; i < requests.size(); ++i) {
-      if (device_path_gap(requests[i]).empty()) {
+      if (vector_fit_on_device(requests[i])) {
+        vector_fits.push_back(i);
+      } else if (device_path_gap(requests[i]).empty()) {
         jobs.push_back(make_device_job(i, requests[i]));
       } else {
         for_cpu.push_back(i);
@@ -71,7 +78,8 @@ class CudaBackend final : public Backend {
       throw;
     }
     pieces.assemble(results, for_cpu);
-    run_on_cpu(requests, for_cpu, results);
+    run_subset(*vector_, requests, vector_fits, results);
+    run_subset(*cpu_, requests, for_cpu, results);
     return results;
   }
 
@@ -96,21 +104,25 @@ class CudaBackend final : public Backend {
     }
   }
 
-  void run_on_cpu(const std::vector<PalettizeRequest>& requests,
-                  const std::vector<std::size_t>& indices, std::vector<PalettizeResult>& results) {
+  static void run_subset(Backend& backend, const std::vector<PalettizeRequest>& requests,
+                         const std::vector<std::size_t>& indices,
+                         std::vector<PalettizeResult>& results) {
     if (indices.empty())
       return;
     std::vector<PalettizeRequest> subset;
     subset.reserve(indices.size());
     for (std::size_t i : indices)
       subset.push_back(requests[i]);
-    std::vector<PalettizeResult> done = cpu_->run_batch(subset);
+    std::vector<PalettizeResult> done = backend.run_batch(subset);
     for (std::size_t i = 0; i < indices.size(); ++i)
       results[indices[i]] = std::move(done[i]);
   }
 
   int device_;
   std::unique_ptr<Backend> cpu_;
+  // Vector requests: the CPU backend's preparation, LUTs and indices, with every k-means fit on
+  // the device (vector_fit_driver.hpp).
+  std::unique_ptr<Backend> vector_;
   std::size_t slot_budget_;
   std::size_t pinned_per_slot_;
   DeviceRoundingTables rounding_tables_;

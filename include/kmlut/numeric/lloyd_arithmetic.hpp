@@ -25,4 +25,19 @@ KMLUT_HD inline float squared_distance(const float* a, const float* b, int d) {
   return sum;
 }
 
+// Hamerly's bounds of a point, moved by the centres' last shifts: the upper bound on the distance
+// to its own centre grows by that centre's shift, the lower bound on the distance to every other
+// centre shrinks by the largest other shift; the point keeps its centre while upper ≤ bound.
+struct MovedBounds {
+  float upper;
+  float lower;
+  float bound;  // max(half the gap from the own centre to its nearest other, lower)
+};
+
+KMLUT_HD inline MovedBounds move_bounds(float upper, float lower, float own_shift,
+                                        float other_shift, float half_gap) {
+  const float moved_lower = lower - other_shift;
+  return {upper + own_shift, moved_lower, half_gap < moved_lower ? moved_lower : half_gap};
+}
+
 }  // namespace kmlut::numeric
