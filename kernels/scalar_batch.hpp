@@ -45,6 +45,20 @@ struct DeviceRequest {
   void* lut;                    // blocks × 2^n_bits entries in dtype
   std::uint8_t* indices;        // one per element
   std::uint8_t* packed;         // packed_size(numel, n_bits) bytes, LSB-first
+  // LUT quantization (lut_qspec; kernels/bodies/lut_quantization_body.hpp), else lut_codes is
+  // nullptr: per block, 2^n_bits codes, a scale in dtype and a zero point.
+  std::uint8_t lut_signed;     // int8 codes, else uint8
+  std::uint8_t lut_symmetric;  // symmetric scheme, else asymmetric
+  std::uint8_t* lut_codes;
+  void* lut_scale;
+  std::uint8_t* lut_zero_point;
+  // Sensitivities (kernels/bodies/sensitivity_weights_body.hpp), else nullptr: one normalized
+  // weight per element; per block, room for its sensitivities regrouped by unique value
+  // (run_length·run_count floats at block·run_length·run_count) and one cursor per possible
+  // unique value (min(run_length·run_count, 65536) at block times that).
+  const float* sensitivity;
+  float* sensitivity_by_value;
+  std::uint64_t* value_cursors;
 };
 
 // One block of one request: its histogram, its weighted unique values and their clustering.

@@ -88,6 +88,16 @@ BatchLayout lay_out_batch(const std::vector<const DeviceJob*>& jobs) {
     place.staged_lut = pinned.take(job.lut_bytes());
     place.staged_indices = pinned.take(job.numel);
     place.staged_packed = pinned.take(job.packed_bytes());
+    place.lut_codes = device.take(job.lut_code_bytes());
+    place.lut_scale = device.take(job.lut_scale_bytes());
+    place.lut_zero_point = device.take(job.lut_zero_point_bytes());
+    place.staged_lut_codes = pinned.take(job.lut_code_bytes());
+    place.staged_lut_scale = pinned.take(job.lut_scale_bytes());
+    place.staged_lut_zero_point = pinned.take(job.lut_zero_point_bytes());
+    place.sensitivity = device.take(job.sensitivity_bytes());
+    place.sensitivity_by_value = device.take(job.sensitivity_bytes());
+    place.value_cursors = device.take(job.value_cursor_bytes());
+    place.staged_sensitivity = pinned.take(job.sensitivity_bytes());
     for (std::uint64_t b = 0; b < job.blocks(); ++b, ++problem) {
       ProblemPlacement& problem_place = layout.problems[problem];
       problem_place.points = device.take(job.max_points() * sizeof(double));

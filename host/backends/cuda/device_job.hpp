@@ -15,7 +15,7 @@ namespace kmlut::cuda {
 
 // Why the device path does not cover a request, or empty when it does: the device runs the
 // scalar weighted-unique path (F16 always, BF16/F32/F64 in fast mode) with or without
-// per-channel scale, without sensitivities or LUT quantization. Values outside fp16's range and
+// per-channel scale, LUT quantization and sensitivities. Values outside fp16's range and
 // non-finite values are found on the device; such a request then goes to the CPU backend as well.
 std::string device_path_gap(const PalettizeRequest& request);
 
@@ -31,11 +31,23 @@ struct DeviceJob {
   std::uint64_t block_elements = 0;
   int n_bits = 4;
   bool scaled = false;
+  bool quantized_lut = false;      // lut_qspec: codes, scales and zero points come back too
+  std::vector<float> sensitivity;  // normalized, one per element; empty without sensitivities
 
   std::uint64_t blocks() const { return layout.blocks.size(); }
   std::uint64_t lut_entries() const { return std::uint64_t{1} << n_bits; }
   std::uint64_t lut_bytes() const { return blocks() * lut_entries() * element_bytes; }
   std::uint64_t packed_bytes() const;
+  // LUT quantization's outputs (0 without lut_qspec): codes, one scale and one zero point a block.
+  std::uint64_t lut_code_bytes() const { return quantized_lut ? blocks() * lut_entries() : 0; }
+  std::uint64_t lut_scale_bytes() const { return quantized_lut ? blocks() * element_bytes : 0; }
+  std::uint64_t lut_zero_point_bytes() const { return quantized_lut ? blocks() : 0; }
+  // Sensitivities' device arrays (0 without): the weights, their copy regrouped by unique value,
+  // and one cursor per possible unique value of each block.
+  std::uint64_t sensitivity_bytes() const { return sensitivity.size() * sizeof(float); }
+  std::uint64_t value_cursor_bytes() const {
+    return sensitivity.empty() ? 0 : blocks() * max_points() * sizeof(std::uint64_t);
+  }
   // Most unique values a block can have: its element count, at most one per 16-bit pattern.
   std::uint64_t max_points() const;
   std::uint64_t histogram_chunks() const;

@@ -128,6 +128,10 @@ std::vector<PathSpec> path_specs() {
        1,
        false,
        true});
+  // LUT quantization (after the DP) and sensitivities (before it) together, on grouped bf16
+  // blocks with per-channel scale.
+  add({"lut_qspec + sensitivities bf16 group-16 axis 1 w3 fast + scale", DType::BF16, 64, 64,
+       Values::HeavyTailed, 3, axis1, true, true, 1, true, true});
   add({"non-finite f16 (skipped)", DType::F16, 16, 64, Values::NonFinite});
   return specs;
 }
