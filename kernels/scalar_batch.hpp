@@ -12,8 +12,9 @@ namespace kmlut::cuda {
 
 // Per-request flags the kernels raise (atomicOr): the CPU backend then handles the request.
 enum RequestStatus : std::uint32_t {
-  kNonFinite = 1u,        // a weight is inf or nan: the tensor stays dense
-  kOutsideHalfRange = 2u  // fast mode, a value beyond ±65504: the CPU clusters every value
+  kNonFinite = 1u,         // a weight is inf or nan: the tensor stays dense
+  kOutsideHalfRange = 2u,  // fast mode, a value beyond ±65504: the CPU clusters every value
+  kTooManyValues = 4u      // all-values path, a block of more than 65,536 distinct values
 };
 
 // The histogram phase's largest chunk: below 65,536, so 16-bit shared-memory counters cannot
@@ -59,6 +60,12 @@ struct DeviceRequest {
   const float* sensitivity;
   float* sensitivity_by_value;
   std::uint64_t* value_cursors;
+  // The all-values path (kernels/bodies/all_values_body.hpp), else nullptr: per block, at
+  // 2·block·run_length·run_count, two run_length·run_count halves of sort keys and of element
+  // indices; 2^n_bits cluster boundaries at block·2^n_bits.
+  std::uint64_t* sort_keys;
+  std::uint64_t* sort_items;
+  double* cluster_upper;
 };
 
 // One block of one request: its histogram, its weighted unique values and their clustering.

@@ -32,6 +32,10 @@ void launch_unique_points(const DeviceRequest* requests, const DeviceProblem* pr
 void launch_sensitivity_weights(const DeviceRequest* requests, const DeviceProblem* problems,
                                 std::uint32_t problem_count, cudaStream_t stream);
 
+// For requests on the all-values path: each problem's values sorted into weighted points.
+void launch_all_values_points(const DeviceRequest* requests, const DeviceProblem* problems,
+                              std::uint32_t problem_count, cudaStream_t stream);
+
 // The exact k-means of each listed problem, its LUT entries and its pattern -> index table.
 void launch_exact_dp(const DeviceRequest* requests, const DeviceProblem* problems,
                      const std::uint32_t* problem_ids, std::uint32_t count, cudaStream_t stream);

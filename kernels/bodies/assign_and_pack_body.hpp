@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "kernels/bodies/all_values_body.hpp"
 #include "kernels/bodies/float_format_dispatch.hpp"
 #include "kernels/grid/block_collectives.hpp"
 #include "kernels/scalar_batch.hpp"
@@ -44,8 +45,10 @@ KMLUT_HD void assign_group(const DeviceRequest& request, const DeviceProblem* pr
     const std::uint64_t block = cursor.block();
     const Storage value = values[i];
     const std::uint8_t index =
-        problems[request.first_problem + block]
-            .cluster_of_key[numeric::pattern_key(Format::histogram_pattern(value))];
+        request.cluster_upper != nullptr
+            ? all_values_index(request, block, Format::to_double(value))
+            : problems[request.first_problem + block]
+                  .cluster_of_key[numeric::pattern_key(Format::histogram_pattern(value))];
     request.indices[i] = index;
     word |= std::uint64_t{index} << ((i - first) * static_cast<unsigned>(request.n_bits));
     const Storage code = lut[(block << request.n_bits) + index];

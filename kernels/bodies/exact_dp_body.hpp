@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "kernels/bodies/all_values_body.hpp"
 #include "kernels/bodies/float_format_dispatch.hpp"
 #include "kernels/grid/grid_cta.hpp"
 #include "kernels/scalar_batch.hpp"
@@ -63,10 +64,13 @@ KMLUT_HD void exact_dp_body(const Thread& at, const DeviceRequest* requests,
   const Index clusters =
       numeric::solve_distinct_points(cta, problem.points, problem.point_weights, points, k, work,
                                      problem.cluster_ends, problem.means);
+  if (request.sort_keys != nullptr)  // the all-values path: centroids over every value
+    all_values_centroids(at, request, problem, clusters);
   with_float_format(request.dtype, [&](auto format) {
     write_lut<decltype(format)>(at, request, problem, clusters);
   });
-  fill_cluster_of_key(at, request, problem, clusters);
+  if (request.sort_keys == nullptr)
+    fill_cluster_of_key(at, request, problem, clusters);
 }
 
 }  // namespace kmlut::cuda

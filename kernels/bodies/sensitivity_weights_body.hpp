@@ -4,15 +4,15 @@
 // order from 0 as the CPU backend adds them (ScalarBlockClusterer::sum_sensitivity_per_value), so
 // the sums are the CPU's bits. Float sums depend on their order, so no atomics: the block first
 // regroups the sensitivities by value, a stable counting sort in element order (each value's
-// copies start after the counts of the values below it; a tile of kSensitivityThreads elements
-// is placed at once, each element after the earlier ones of its value in the tile), then one
-// thread adds each value's copies in sequence.
+// copies start after the counts of the values below it; kernels/grid/stable_scatter.hpp places
+// them), then one thread adds each value's copies in sequence.
 #pragma once
 
 #include <cstdint>
 
 #include "kernels/bodies/float_format_dispatch.hpp"
 #include "kernels/grid/block_collectives.hpp"
+#include "kernels/grid/stable_scatter.hpp"
 #include "kernels/scalar_batch.hpp"
 #include "kmlut/numeric/distinct_points_kmeans.hpp"
 #include "kmlut/numeric/half_pattern_keys.hpp"
@@ -75,34 +75,24 @@ KMLUT_HD void start_value_cursors(const Thread& at, const DeviceProblem& problem
   at.sync();
 }
 
-// Copies each element's sensitivity to its value's next free place, tile by tile in element
-// order; afterwards cursors[v] is where value v's copies end.
+// Copies each element's sensitivity to its value's next free place in element order; afterwards
+// cursors[v] is where value v's copies end.
 template <class Format, class Thread>
 KMLUT_HD void group_by_value(const Thread& at, const DeviceRequest& request,
                              const DeviceProblem& problem, std::uint32_t points,
                              std::uint64_t elements, float* by_value, std::uint64_t* cursors,
                              SensitivityShared& shared) {
-  const unsigned t = at.thread();
-  for (std::uint64_t tile = 0; tile < elements; tile += kSensitivityThreads) {
-    const bool present = tile + t < elements;
-    const std::uint64_t element = present ? element_of_block(request, problem.block, tile + t) : 0;
-    const std::uint32_t value =
-        present ? unique_value_index<Format>(request, problem, points, element) : points;
-    shared.tile_value[t] = value;
-    at.sync();
-    std::uint32_t rank = 0;  // earlier elements of the same value in this tile
-    for (unsigned u = 0; u < t; ++u)
-      rank += shared.tile_value[u] == value ? 1u : 0u;
-    bool last = true;  // no later one
-    for (unsigned u = t + 1; u < kSensitivityThreads && last; ++u)
-      last = shared.tile_value[u] != value;
-    if (present)
-      by_value[cursors[value] + rank] = request.sensitivity[element];
-    at.sync();
-    if (present && last)
-      cursors[value] += rank + 1;
-    at.sync();
-  }
+  stable_scatter<kSensitivityThreads>(
+      at, elements,
+      [&](std::uint64_t t) {
+        const std::uint64_t element = element_of_block(request, problem.block, t);
+        return unique_value_index<Format>(request, problem, points, element);
+      },
+      [&](std::uint32_t value) -> std::uint64_t& { return cursors[value]; },
+      [&](std::uint64_t t, std::uint64_t position) {
+        by_value[position] = request.sensitivity[element_of_block(request, problem.block, t)];
+      },
+      shared.tile_value);
 }
 
 template <class Thread>
@@ -110,8 +100,8 @@ KMLUT_HD void sensitivity_weights_body(const Thread& at, const DeviceRequest* re
                                        const DeviceProblem* problems, SensitivityShared& shared) {
   const DeviceProblem& problem = problems[at.block()];
   const DeviceRequest& request = requests[problem.request];
-  if (request.sensitivity == nullptr || *request.status != 0)
-    return;  // no sensitivities, or flagged for the CPU by the histograms
+  if (request.sensitivity == nullptr || request.sort_keys != nullptr || *request.status != 0)
+    return;  // none, the all-values path's own (all_values_body.hpp), or flagged for the CPU
   const std::uint64_t elements = request.run_length * request.run_count;
   const std::uint64_t max_points =
       elements < numeric::kMaxDistinctPoints ? elements : numeric::kMaxDistinctPoints;

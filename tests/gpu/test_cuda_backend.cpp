@@ -145,7 +145,7 @@ TEST_F(CudaTest, RequestsOffTheDevicePathComeBackAsTheCpuGivesThem) {
   values[100] = 1e6;                                            // beyond fp16: all values
   cases[2].weight = make_tensor(DType::F32, {64, 32}, values);
   cases[3].weight = make_tensor(DType::BF16, {64, 32}, generate(Data::Mixture, 64 * 32, 8));
-  cases[3].request.enable_fast_kmeans_mode = false;  // all values, on the CPU
+  cases[3].request.enable_fast_kmeans_mode = false;  // all values (on the device since issue 17)
   cases[4].weight = make_tensor(DType::F16, {64, 30}, generate(Data::Mixture, 64 * 30, 9));
   cases[4].request.spec.granularity = Granularity::per_grouped_channel(1, 16);  // does not divide
   cases[5].weight = make_tensor(DType::F16, {64, 32}, generate(Data::HeavyTailed, 64 * 32, 10));

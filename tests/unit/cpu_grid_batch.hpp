@@ -14,6 +14,7 @@
 #include "host/backends/cuda/batch_descriptors.hpp"
 #include "host/backends/cuda/batch_layout.hpp"
 #include "host/backends/cuda/device_job.hpp"
+#include "kernels/bodies/all_values_body.hpp"
 #include "kernels/bodies/assign_and_pack_body.hpp"
 #include "kernels/bodies/exact_dp_body.hpp"
 #include "kernels/bodies/histogram_body.hpp"
@@ -153,6 +154,11 @@ class CpuGridBatch {
         [&](const CpuThread& at, cuda::SensitivityShared& shared) {
           cuda::sensitivity_weights_body(at, requests, problems, shared);
         });
+    run_grid<cuda::AllValuesShared>(static_cast<unsigned>(layout_.problem_count),
+                                    cuda::kAllValuesThreads,
+                                    [&](const CpuThread& at, cuda::AllValuesShared& shared) {
+                                      cuda::all_values_points_body(at, requests, problems, shared);
+                                    });
     to_host(layout_.staged_status, layout_.status, jobs_.size() * sizeof(std::uint32_t));
     to_host(layout_.staged_point_counts, layout_.point_counts,
             layout_.problem_count * sizeof(std::uint32_t));

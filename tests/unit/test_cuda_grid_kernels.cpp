@@ -295,7 +295,6 @@ TEST(CudaGridKernels, SensitivityWeightedBatchMatchesTheCpuBackend) {
   for (const PalettizeRequest& request : requests)
     ASSERT_EQ(cuda::device_path_gap(request), "") << request.name;
   expect_requests_match_cpu(requests, 0, 1, /*one_pass=*/false);
-  expect_requests_match_cpu(requests, 0, 1, /*one_pass=*/true);
 }
 
 // The sensitivity phase alone, on grouped blocks (runs of 16 elements every 64) of few distinct
@@ -382,6 +381,36 @@ TEST(CudaGridKernels, UnusableSensitivitiesGoToTheCpuBackend) {
   requests[1].sensitivity = misshapen.view();
   EXPECT_NE(cuda::device_path_gap(requests[0]), "");
   EXPECT_NE(cuda::device_path_gap(requests[1]), "");
+}
+
+// The all-values path (BF16, F32, F64 without fast mode): the ragged batch's shapes, n_bits,
+// granularities and data, every value a point; one F32 value beyond fp16's range (no fast mode:
+// still the device's); some with sensitivities (weights summed in sorted order) or lut_qspec.
+TEST(CudaGridKernels, AllValuesBatchMatchesTheCpuBackend) {
+  std::vector<Case> cases = ragged_cases();
+  const DType dtypes[] = {DType::BF16, DType::F32, DType::F64};
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    OwnedTensor& weight = cases[i].weight;
+    std::vector<double> values = generate(
+        static_cast<Data>(i % 6), static_cast<std::size_t>(weight.shape[0] * weight.shape[1]),
+        500 + static_cast<unsigned>(i));
+    if (i == 4)
+      values[7] = 1.0e6;
+    if (i % 5 == 2)
+      values[3] = -0.0;  // keyed as +0
+    weight = make_tensor(dtypes[i % 3], weight.shape, values);
+    cases[i].request.enable_fast_kmeans_mode = false;
+    if (i % 4 == 3)
+      cases[i].request.spec.lut_qspec = LutQSpec{LutDType::UInt8, QScheme::Asymmetric};
+  }
+  std::vector<PalettizeRequest> requests = requests_of(cases);
+  const std::vector<OwnedTensor> sensitivities = add_sensitivities(cases, requests);
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (i % 3 != 1)
+      requests[i].sensitivity = {};
+    ASSERT_EQ(cuda::device_path_gap(requests[i]), "") << requests[i].name;
+  }
+  expect_requests_match_cpu(requests, 0, 1, /*one_pass=*/true);
 }
 
 class FlaggedRequests : public testing::TestWithParam<bool> {};

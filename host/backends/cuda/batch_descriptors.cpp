@@ -65,6 +65,11 @@ DeviceRequest describe_request(const DeviceJob& job, std::size_t j, const JobPla
     r.sensitivity_by_value = at<float>(device, place.sensitivity_by_value);
     r.value_cursors = at<std::uint64_t>(device, place.value_cursors);
   }
+  if (job.all_values) {
+    r.sort_keys = at<std::uint64_t>(device, place.sort_keys);
+    r.sort_items = at<std::uint64_t>(device, place.sort_items);
+    r.cluster_upper = at<double>(device, place.cluster_upper);
+  }
   return r;
 }
 
@@ -231,7 +236,7 @@ PalettizeResult take_result(const std::vector<const DeviceJob*>& jobs, std::size
     result.sse += sums[c].sse;
     result.weight_sq_norm += sums[c].sq_norm;
   }
-  result.unique_path_blocks = job.blocks();
+  result.unique_path_blocks = job.all_values ? 0 : job.blocks();
   return result;
 }
 

@@ -97,6 +97,9 @@ BatchLayout lay_out_batch(const std::vector<const DeviceJob*>& jobs) {
     place.sensitivity = device.take(job.sensitivity_bytes());
     place.sensitivity_by_value = device.take(job.sensitivity_bytes());
     place.value_cursors = device.take(job.value_cursor_bytes());
+    place.sort_keys = device.take(job.sort_bytes());
+    place.sort_items = device.take(job.sort_bytes());
+    place.cluster_upper = device.take(job.cluster_upper_bytes());
     place.staged_sensitivity = pinned.take(job.sensitivity_bytes());
     for (std::uint64_t b = 0; b < job.blocks(); ++b, ++problem) {
       ProblemPlacement& problem_place = layout.problems[problem];

@@ -24,6 +24,9 @@ struct JobPlacement {
   std::size_t sensitivity = 0;  // with sensitivities only
   std::size_t sensitivity_by_value = 0;
   std::size_t value_cursors = 0;
+  std::size_t sort_keys = 0;  // on the all-values path only
+  std::size_t sort_items = 0;
+  std::size_t cluster_upper = 0;
   // pinned
   std::size_t staged_weights = 0;
   std::size_t staged_scale = 0;

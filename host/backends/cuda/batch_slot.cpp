@@ -108,6 +108,8 @@ void BatchSlot::upload_and_run_first_phases() {
                        stream);
   launch_sensitivity_weights(requests, problems, static_cast<std::uint32_t>(layout_.problem_count),
                              stream);
+  launch_all_values_points(requests, problems, static_cast<std::uint32_t>(layout_.problem_count),
+                           stream);
   first_kernels_end_.record(stream);
   copy_to_host(pinned_at<std::byte>(layout_.staged_status), device_at<std::byte>(layout_.status),
                jobs_.size() * sizeof(std::uint32_t), stream);

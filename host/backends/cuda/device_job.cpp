@@ -45,11 +45,6 @@ std::string device_path_gap(const PalettizeRequest& request) {
     return "vector palettization runs on the CPU";
   if (request.sensitivity.data != nullptr && !usable_sensitivity(request))
     return "the CPU backend reports the unusable sensitivity";
-  const DType dtype = request.weight.dtype;
-  if (dtype != DType::F16 && !request.enable_fast_kmeans_mode)
-    return "the all-values path (" + std::string(dtype_name(dtype)) +
-           " without fast mode) runs "
-           "on the CPU";
   return {};
 }
 
@@ -67,6 +62,7 @@ DeviceJob make_device_job(std::size_t request_index, const PalettizeRequest& req
   job.scaled = request.spec.enable_per_channel_scale;
   job.quantized_lut = request.spec.lut_qspec.has_value();
   job.sensitivity = palettize::normalized_sensitivity(request);
+  job.all_values = request.weight.dtype != DType::F16 && !request.enable_fast_kmeans_mode;
   return job;
 }
 
