@@ -413,6 +413,27 @@ TEST(CudaGridKernels, AllValuesBatchMatchesTheCpuBackend) {
   expect_requests_match_cpu(requests, 0, 1, /*one_pass=*/true);
 }
 
+// A block of more than 65,536 distinct values is more than the device DP takes: the all-values
+// phase flags it for the CPU backend, and the batch's other request still matches.
+TEST(CudaGridKernels, AllValuesBlockBeyondTheDpsPointsGoesToTheCpu) {
+  std::vector<Case> cases(2);
+  std::vector<double> values(260 * 256);
+  for (std::size_t i = 0; i < values.size(); ++i)  // distinct float32 values
+    values[i] = (static_cast<double>(i) - 30000.0) * 1.0e-3;
+  cases[0].weight = make_tensor(DType::F32, {260, 256}, values);
+  cases[1].weight = make_tensor(DType::BF16, {16, 48}, generate(Data::Mixture, 16 * 48, 61));
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    cases[i].request.name = "all-values" + std::to_string(i);
+    cases[i].request.enable_fast_kmeans_mode = false;
+  }
+  const std::vector<PalettizeRequest> requests = requests_of(cases);
+  CpuGridBatch batch;
+  const testing_support::GridBatchResult grid = batch.run(requests, 0, /*one_pass=*/true);
+  EXPECT_EQ(grid.for_cpu, (std::vector<std::size_t>{0}));
+  const std::vector<PalettizeResult> cpu = make_cpu_backend(1)->run_batch(requests);
+  expect_identical(grid.results[1], cpu[1], requests[1]);
+}
+
 class FlaggedRequests : public testing::TestWithParam<bool> {};
 
 // Flagged requests are left out of a plan made after the first phases, and skipped on the device
