@@ -1,5 +1,6 @@
 // The assignment phase (kernels/assign_and_pack.cu launches it): each thread takes 8 consecutive
-// elements of a request, looks their indices up in their blocks' pattern -> index tables, writes
+// elements of a request, looks their indices up in their blocks' pattern -> index tables (on the
+// all-values path: searches their blocks' cluster boundaries, all_values_body.hpp), writes
 // them one byte each and as n_bits whole bytes of the LSB-first stream (blocks may share a byte
 // with 3- and 6-bit indices; the thread owns the byte), and measures Σ (W − Ŵ)² and Σ W² on the
 // way. Per-chunk sums are reduced in a fixed order, so the totals are deterministic.

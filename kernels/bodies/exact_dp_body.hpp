@@ -1,8 +1,10 @@
 // The clustering phase (kernels/exact_dp.cu launches it): one grid block per problem runs the
 // exact k-means of the block's unique values (kmlut/numeric/distinct_points_kmeans.hpp, the CPU
 // solver's code, its lanes the block's threads), writes its LUT in the weight's dtype padded with
-// the last centroid, and the table pattern key -> index that the assignment phase reads. Built
-// with -fmad=false on the device (kernels/CMakeLists.txt): the costs must round as the CPU's do.
+// the last centroid, and the table pattern key -> index that the assignment phase reads (on the
+// all-values path: the centroids over every value and the cluster boundaries instead,
+// all_values_body.hpp). Built with -fmad=false on the device (kernels/CMakeLists.txt): the costs
+// must round as the CPU's do.
 #pragma once
 
 #include <cstdint>
