@@ -12,8 +12,9 @@ namespace kmlut::cuda {
 
 // Per-request flags the kernels raise (atomicOr): the CPU backend then handles the request.
 enum RequestStatus : std::uint32_t {
-  kNonFinite = 1u,        // a weight is inf or nan: the tensor stays dense
-  kOutsideHalfRange = 2u  // fast mode, a value beyond ±65504: the CPU clusters every value
+  kNonFinite = 1u,         // a weight is inf or nan: the tensor stays dense
+  kOutsideHalfRange = 2u,  // fast mode, a value beyond ±65504: the CPU clusters every value
+  kTooManyValues = 4u      // all-values path, a block of more than 65,536 distinct values
 };
 
 // The histogram phase's largest chunk: below 65,536, so 16-bit shared-memory counters cannot
@@ -45,6 +46,26 @@ struct DeviceRequest {
   void* lut;                    // blocks × 2^n_bits entries in dtype
   std::uint8_t* indices;        // one per element
   std::uint8_t* packed;         // packed_size(numel, n_bits) bytes, LSB-first
+  // LUT quantization (lut_qspec; kernels/bodies/lut_quantization_body.hpp), else lut_codes is
+  // nullptr: per block, 2^n_bits codes, a scale in dtype and a zero point.
+  std::uint8_t lut_signed;     // int8 codes, else uint8
+  std::uint8_t lut_symmetric;  // symmetric scheme, else asymmetric
+  std::uint8_t* lut_codes;
+  void* lut_scale;
+  std::uint8_t* lut_zero_point;
+  // Sensitivities (kernels/bodies/sensitivity_weights_body.hpp), else nullptr: one normalized
+  // weight per element; per block, room for its sensitivities regrouped by unique value
+  // (run_length·run_count floats at block·run_length·run_count) and one cursor per possible
+  // unique value (min(run_length·run_count, 65536) at block times that).
+  const float* sensitivity;
+  float* sensitivity_by_value;
+  std::uint64_t* value_cursors;
+  // The all-values path (kernels/bodies/all_values_body.hpp), else nullptr: per block, at
+  // 2·block·run_length·run_count, two run_length·run_count halves of sort keys and of element
+  // indices; 2^n_bits cluster boundaries at block·2^n_bits.
+  std::uint64_t* sort_keys;
+  std::uint64_t* sort_items;
+  double* cluster_upper;
 };
 
 // One block of one request: its histogram, its weighted unique values and their clustering.

@@ -27,9 +27,24 @@ void launch_histograms(const DeviceRequest* requests, const DeviceProblem* probl
 void launch_unique_points(const DeviceRequest* requests, const DeviceProblem* problems,
                           std::uint32_t problem_count, cudaStream_t stream);
 
+// For requests with sensitivities: each problem's unique-value counts replaced by the sums of
+// their elements' sensitivities, in element order.
+void launch_sensitivity_weights(const DeviceRequest* requests, const DeviceProblem* problems,
+                                std::uint32_t problem_count, cudaStream_t stream);
+
+// For requests on the all-values path: each problem's values sorted into weighted points.
+void launch_all_values_points(const DeviceRequest* requests, const DeviceProblem* problems,
+                              std::uint32_t problem_count, cudaStream_t stream);
+
 // The exact k-means of each listed problem, its LUT entries and its pattern -> index table.
 void launch_exact_dp(const DeviceRequest* requests, const DeviceProblem* problems,
                      const std::uint32_t* problem_ids, std::uint32_t count, cudaStream_t stream);
+
+// Each listed problem's LUT quantized (lut_qspec requests only): codes, scale, zero point, and
+// the dequantized entries in place.
+void launch_lut_quantization(const DeviceRequest* requests, const DeviceProblem* problems,
+                             const std::uint32_t* problem_ids, std::uint32_t count,
+                             cudaStream_t stream);
 
 // Every element's index, one byte each and LSB-first packed, and per chunk Σ (W − Ŵ)², Σ W².
 void launch_assign_and_pack(const DeviceRequest* requests, const DeviceProblem* problems,

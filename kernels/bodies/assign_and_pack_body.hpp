@@ -1,5 +1,6 @@
 // The assignment phase (kernels/assign_and_pack.cu launches it): each thread takes 8 consecutive
-// elements of a request, looks their indices up in their blocks' pattern -> index tables, writes
+// elements of a request, looks their indices up in their blocks' pattern -> index tables (on the
+// all-values path: searches their blocks' cluster boundaries, all_values_body.hpp), writes
 // them one byte each and as n_bits whole bytes of the LSB-first stream (blocks may share a byte
 // with 3- and 6-bit indices; the thread owns the byte), and measures Σ (W − Ŵ)² and Σ W² on the
 // way. Per-chunk sums are reduced in a fixed order, so the totals are deterministic.
@@ -7,6 +8,7 @@
 
 #include <cstdint>
 
+#include "kernels/bodies/all_values_body.hpp"
 #include "kernels/bodies/float_format_dispatch.hpp"
 #include "kernels/grid/block_collectives.hpp"
 #include "kernels/scalar_batch.hpp"
@@ -44,8 +46,10 @@ KMLUT_HD void assign_group(const DeviceRequest& request, const DeviceProblem* pr
     const std::uint64_t block = cursor.block();
     const Storage value = values[i];
     const std::uint8_t index =
-        problems[request.first_problem + block]
-            .cluster_of_key[numeric::pattern_key(Format::histogram_pattern(value))];
+        request.cluster_upper != nullptr
+            ? all_values_index(request, block, Format::to_double(value))
+            : problems[request.first_problem + block]
+                  .cluster_of_key[numeric::pattern_key(Format::histogram_pattern(value))];
     request.indices[i] = index;
     word |= std::uint64_t{index} << ((i - first) * static_cast<unsigned>(request.n_bits));
     const Storage code = lut[(block << request.n_bits) + index];

@@ -1,12 +1,15 @@
 // The clustering phase (kernels/exact_dp.cu launches it): one grid block per problem runs the
 // exact k-means of the block's unique values (kmlut/numeric/distinct_points_kmeans.hpp, the CPU
 // solver's code, its lanes the block's threads), writes its LUT in the weight's dtype padded with
-// the last centroid, and the table pattern key -> index that the assignment phase reads. Built
-// with -fmad=false on the device (kernels/CMakeLists.txt): the costs must round as the CPU's do.
+// the last centroid, and the table pattern key -> index that the assignment phase reads (on the
+// all-values path: the centroids over every value and the cluster boundaries instead,
+// all_values_body.hpp). Built with -fmad=false on the device (kernels/CMakeLists.txt): the costs
+// must round as the CPU's do.
 #pragma once
 
 #include <cstdint>
 
+#include "kernels/bodies/all_values_body.hpp"
 #include "kernels/bodies/float_format_dispatch.hpp"
 #include "kernels/grid/grid_cta.hpp"
 #include "kernels/scalar_batch.hpp"
@@ -63,10 +66,13 @@ KMLUT_HD void exact_dp_body(const Thread& at, const DeviceRequest* requests,
   const Index clusters =
       numeric::solve_distinct_points(cta, problem.points, problem.point_weights, points, k, work,
                                      problem.cluster_ends, problem.means);
+  if (request.sort_keys != nullptr)  // the all-values path: centroids over every value
+    all_values_centroids(at, request, problem, clusters);
   with_float_format(request.dtype, [&](auto format) {
     write_lut<decltype(format)>(at, request, problem, clusters);
   });
-  fill_cluster_of_key(at, request, problem, clusters);
+  if (request.sort_keys == nullptr)
+    fill_cluster_of_key(at, request, problem, clusters);
 }
 
 }  // namespace kmlut::cuda

@@ -42,7 +42,10 @@ KMLUT_HD void count_chunk(const Thread& at, const DeviceRequest& request,
       atomic_add(&problem.histogram[key], 1u);
     }
   }
-  const std::uint32_t flags = (finite ? 0u : kNonFinite) | (in_range ? 0u : kOutsideHalfRange);
+  // fp16's range matters in fast mode only (the all-values path clusters any finite value).
+  const bool fast_mode = request.rounding_table != nullptr;
+  const std::uint32_t flags =
+      (finite ? 0u : kNonFinite) | (in_range || !fast_mode ? 0u : kOutsideHalfRange);
   if (flags != 0)
     atomic_or(request.status, flags);
 }

@@ -145,14 +145,14 @@ TEST_F(CudaTest, RequestsOffTheDevicePathComeBackAsTheCpuGivesThem) {
   values[100] = 1e6;                                            // beyond fp16: all values
   cases[2].weight = make_tensor(DType::F32, {64, 32}, values);
   cases[3].weight = make_tensor(DType::BF16, {64, 32}, generate(Data::Mixture, 64 * 32, 8));
-  cases[3].request.enable_fast_kmeans_mode = false;  // all values, on the CPU
+  cases[3].request.enable_fast_kmeans_mode = false;  // all values (on the device since issue 17)
   cases[4].weight = make_tensor(DType::F16, {64, 30}, generate(Data::Mixture, 64 * 30, 9));
   cases[4].request.spec.granularity = Granularity::per_grouped_channel(1, 16);  // does not divide
   cases[5].weight = make_tensor(DType::F16, {64, 32}, generate(Data::HeavyTailed, 64 * 32, 10));
   cases[5].request.spec.cluster_dim = 2;  // vector palettization
   cases[5].request.enable_fast_kmeans_mode = false;
   cases[6].weight = make_tensor(DType::F16, {64, 32}, generate(Data::HeavyTailed, 64 * 32, 11));
-  cases[6].request.spec.lut_qspec = LutQSpec{};
+  cases[6].request.spec.lut_qspec = LutQSpec{};  // on the device since issue 17
   cases[7].weight = make_tensor(DType::F16, {64, 32}, generate(Data::HeavyTailed, 64 * 32, 12));
   std::vector<double> importance = generate(Data::HeavyTailed, 64 * 32, 13);
   for (double& v : importance)
@@ -169,7 +169,8 @@ TEST_F(CudaTest, RequestsOffTheDevicePathComeBackAsTheCpuGivesThem) {
 
 // Small enough for compute-sanitizer (scripts/gpu-check.sh runs memcheck and racecheck on it), yet
 // through every kernel and branch: a chunk counted in shared memory (>= 16,384 elements) and
-// small ones counted in device memory, per-channel scale, every dtype, bytes shared by blocks.
+// small ones counted in device memory, per-channel scale, every dtype, bytes shared by blocks,
+// sensitivities and LUT quantization.
 TEST_F(CudaTest, SmallBatchForTheSanitizers) {
   std::vector<Case> cases(4);
   cases[0].weight = make_tensor(DType::F16, {128, 256}, generate(Data::HeavyTailed, 32768, 21));
@@ -182,10 +183,16 @@ TEST_F(CudaTest, SmallBatchForTheSanitizers) {
   cases[2].request.spec.n_bits = 6;
   cases[3].weight = make_tensor(DType::F64, {16, 24}, generate(Data::TwoValues, 16 * 24, 24));
   cases[3].request.spec.n_bits = 8;
+  cases[2].request.spec.lut_qspec = LutQSpec{LutDType::UInt8, QScheme::Asymmetric};
+  std::vector<double> importance = generate(Data::HeavyTailed, 48 * 32, 25);
+  for (double& v : importance)
+    v = std::fabs(v);
+  const OwnedTensor sensitivity = make_tensor(DType::F16, {48, 32}, importance);
   for (std::size_t i = 0; i < cases.size(); ++i) {
     cases[i].request.name = "sanitized" + std::to_string(i);
     cases[i].request.weight = cases[i].weight.view();
   }
+  cases[1].request.sensitivity = sensitivity.view();  // the sensitivity phase too
   const auto backend = cuda::make_cuda_backend();
   expect_backends_agree(*backend, cases);
 }

@@ -14,11 +14,14 @@
 #include "host/backends/cuda/batch_descriptors.hpp"
 #include "host/backends/cuda/batch_layout.hpp"
 #include "host/backends/cuda/device_job.hpp"
+#include "kernels/bodies/all_values_body.hpp"
 #include "kernels/bodies/assign_and_pack_body.hpp"
 #include "kernels/bodies/exact_dp_body.hpp"
 #include "kernels/bodies/histogram_body.hpp"
+#include "kernels/bodies/lut_quantization_body.hpp"
 #include "kernels/bodies/per_channel_scale_body.hpp"
 #include "kernels/bodies/rounding_table_body.hpp"
+#include "kernels/bodies/sensitivity_weights_body.hpp"
 #include "kernels/bodies/unique_points_body.hpp"
 #include "tests/support/cpu_grid.hpp"
 
@@ -121,6 +124,8 @@ class CpuGridBatch {
     for (std::size_t j = 0; j < jobs_.size(); ++j) {
       to_device(layout_.jobs[j].weights, layout_.jobs[j].staged_weights,
                 jobs_[j]->numel * jobs_[j]->element_bytes);
+      for (const cuda::BufferCopy& copy : cuda::extra_uploads(*jobs_[j], layout_.jobs[j]))
+        to_device(copy.device, copy.pinned, copy.bytes);
     }
     std::memset(buffers_.device + layout_.zeroed_begin, 0,
                 layout_.zeroed_end - layout_.zeroed_begin);
@@ -144,6 +149,16 @@ class CpuGridBatch {
                                        [&](const CpuThread& at, cuda::UniquePointsShared& shared) {
                                          cuda::unique_points_body(at, requests, problems, shared);
                                        });
+    run_grid<cuda::SensitivityShared>(
+        static_cast<unsigned>(layout_.problem_count), cuda::kSensitivityThreads,
+        [&](const CpuThread& at, cuda::SensitivityShared& shared) {
+          cuda::sensitivity_weights_body(at, requests, problems, shared);
+        });
+    run_grid<cuda::AllValuesShared>(static_cast<unsigned>(layout_.problem_count),
+                                    cuda::kAllValuesThreads,
+                                    [&](const CpuThread& at, cuda::AllValuesShared& shared) {
+                                      cuda::all_values_points_body(at, requests, problems, shared);
+                                    });
     to_host(layout_.staged_status, layout_.status, jobs_.size() * sizeof(std::uint32_t));
     to_host(layout_.staged_point_counts, layout_.point_counts,
             layout_.problem_count * sizeof(std::uint32_t));
@@ -163,6 +178,13 @@ class CpuGridBatch {
                                                                       shared);
                          });
     }
+    run_grid<char>(
+        static_cast<unsigned>((phases.problem_ids.size() + cuda::kLutQuantizationThreads - 1) /
+                              cuda::kLutQuantizationThreads),
+        cuda::kLutQuantizationThreads, [&](const CpuThread& at, char&) {
+          cuda::lut_quantization_body(at, requests, problems, ids,
+                                      static_cast<std::uint32_t>(phases.problem_ids.size()));
+        });
     const auto* chunks = device_at<const cuda::PackChunk>(layout_.pack_chunks);
     auto* sums = device_at<cuda::ErrorSums>(layout_.chunk_sums);
     run_grid<cuda::AssignShared>(
@@ -180,6 +202,8 @@ class CpuGridBatch {
       to_host(place.staged_packed, place.packed, job.packed_bytes());
       if (job.scaled)
         to_host(place.staged_scale, place.scale, job.rows * job.element_bytes);
+      for (const cuda::BufferCopy& copy : cuda::extra_result_downloads(job, place))
+        to_host(copy.pinned, copy.device, copy.bytes);
     }
     to_host(layout_.staged_chunk_sums, layout_.chunk_sums,
             phases.pack_chunks.size() * sizeof(cuda::ErrorSums));

@@ -6,8 +6,10 @@
 // orchestration (tests/unit/cpu_grid_batch.hpp) against the CPU backend, byte for byte.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <random>
 #include <string>
@@ -186,6 +188,8 @@ void expect_identical(const PalettizeResult& grid, const PalettizeResult& cpu,
   EXPECT_EQ(grid.lut_shape, cpu.lut_shape) << label;
   EXPECT_EQ(grid.num_luts, cpu.num_luts) << label;
   EXPECT_EQ(grid.lut, cpu.lut) << label << ": LUT bytes";
+  EXPECT_EQ(grid.lut_scale, cpu.lut_scale) << label << ": LUT scale bytes";
+  EXPECT_EQ(grid.lut_zero_point, cpu.lut_zero_point) << label << ": LUT zero points";
   EXPECT_EQ(grid.index_shape, cpu.index_shape) << label;
   EXPECT_EQ(grid.indices, cpu.indices) << label << ": indices";
   EXPECT_EQ(grid.packed_indices, cpu.packed_indices) << label << ": packed indices";
@@ -197,9 +201,9 @@ void expect_identical(const PalettizeResult& grid, const PalettizeResult& cpu,
   EXPECT_NEAR(grid.weight_sq_norm, cpu.weight_sq_norm, 1e-12 * cpu.weight_sq_norm) << label;
 }
 
-void expect_grid_matches_cpu(std::vector<Case>& cases, std::size_t dp_region_bytes,
-                             std::size_t expected_waves_at_least, bool one_pass = false) {
-  const std::vector<PalettizeRequest> requests = requests_of(cases);
+void expect_requests_match_cpu(const std::vector<PalettizeRequest>& requests,
+                               std::size_t dp_region_bytes, std::size_t expected_waves_at_least,
+                               bool one_pass) {
   const std::vector<PalettizeResult> cpu = make_cpu_backend(1)->run_batch(requests);
   CpuGridBatch batch;
   const testing_support::GridBatchResult grid = batch.run(requests, dp_region_bytes, one_pass);
@@ -207,6 +211,11 @@ void expect_grid_matches_cpu(std::vector<Case>& cases, std::size_t dp_region_byt
   EXPECT_GE(grid.dp_waves, expected_waves_at_least);
   for (std::size_t i = 0; i < requests.size(); ++i)
     expect_identical(grid.results[i], cpu[i], requests[i]);
+}
+
+void expect_grid_matches_cpu(std::vector<Case>& cases, std::size_t dp_region_bytes,
+                             std::size_t expected_waves_at_least, bool one_pass = false) {
+  expect_requests_match_cpu(requests_of(cases), dp_region_bytes, expected_waves_at_least, one_pass);
 }
 
 TEST(CudaGridKernels, RaggedBatchMatchesTheCpuBackend) {
@@ -239,6 +248,190 @@ TEST(CudaGridKernels, SecondPhasesPlannedBeforeTheFirstMatchTheCpuBackend) {
   std::vector<Case> cases = ragged_cases();
   cases.resize(9);
   expect_grid_matches_cpu(cases, 0, 1, /*one_pass=*/true);
+}
+
+// LUT quantization after the DP: every dtype, n_bits, granularity and scale of the ragged batch,
+// with the four lut_qspec kinds in turn (codes, scales and zero points byte for byte; the error
+// measured against the dequantized LUT).
+TEST(CudaGridKernels, QuantizedLutsMatchTheCpuBackend) {
+  std::vector<Case> cases = ragged_cases();
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    LutQSpec qspec;
+    qspec.dtype = i % 2 == 0 ? LutDType::Int8 : LutDType::UInt8;
+    qspec.qscheme = i % 4 < 2 ? QScheme::Symmetric : QScheme::Asymmetric;
+    cases[i].request.spec.lut_qspec = qspec;
+  }
+  expect_grid_matches_cpu(cases, 0, 1);
+  for (Case& c : cases)  // the wave path too: the quantization follows every wave
+    c.request.spec.n_bits = std::min(c.request.spec.n_bits, 4);
+  expect_grid_matches_cpu(cases, 1, 2);
+}
+
+// Sensitivities in F32, F16 and BF16 over a wide range, with zeros among them (the normalization
+// replaces them), for the ragged batch's requests: each unique value's weight is the sum of its
+// elements' sensitivities in element order, as on the CPU. Half the requests quantize their LUTs.
+std::vector<OwnedTensor> add_sensitivities(std::vector<Case>& cases,
+                                           std::vector<PalettizeRequest>& requests) {
+  const DType dtypes[] = {DType::F32, DType::F16, DType::BF16};
+  std::vector<OwnedTensor> sensitivities;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const std::vector<std::int64_t>& shape = cases[i].weight.shape;
+    const std::size_t count = static_cast<std::size_t>(shape[0] * shape[1]);
+    std::vector<double> values = generate(Data::HeavyTailed, count, 300 + static_cast<unsigned>(i));
+    for (std::size_t e = 0; e < count; ++e)
+      values[e] = e % 7 == 3 ? 0.0 : std::ldexp(std::fabs(values[e]), -static_cast<int>(e % 40));
+    sensitivities.push_back(make_tensor(dtypes[i % 3], shape, values));
+    requests[i].sensitivity = sensitivities.back().view();
+    if (i % 2 == 1)
+      requests[i].spec.lut_qspec = LutQSpec{};
+  }
+  return sensitivities;
+}
+
+TEST(CudaGridKernels, SensitivityWeightedBatchMatchesTheCpuBackend) {
+  std::vector<Case> cases = ragged_cases();
+  std::vector<PalettizeRequest> requests = requests_of(cases);
+  const std::vector<OwnedTensor> sensitivities = add_sensitivities(cases, requests);
+  for (const PalettizeRequest& request : requests)
+    ASSERT_EQ(cuda::device_path_gap(request), "") << request.name;
+  expect_requests_match_cpu(requests, 0, 1, /*one_pass=*/false);
+}
+
+// The sensitivity phase alone, on grouped blocks (runs of 16 elements every 64) of few distinct
+// values: each value's weight must be the sum of its elements' sensitivities in element order,
+// to the bit. The sensitivities span 2^-60..1, so sums round and their order shows (checked).
+TEST(CudaGridKernels, SensitivitySumsAreInElementOrderToTheBit) {
+  constexpr std::uint64_t kRunLength = 16, kRunStride = 64, kRunCount = 96, kBlocks = 4;
+  constexpr std::uint64_t kElements = kRunLength * kRunCount;  // per block: 6 tiles
+  std::mt19937 rng(17);
+  std::vector<float> values(kRunStride * kRunCount), sensitivity(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    values[i] = 0.125f * static_cast<float>(rng() % 9) - 0.5f;
+    sensitivity[i] =
+        std::ldexp(static_cast<float>(1 + rng() % 255) / 256.0f, -static_cast<int>(rng() % 61));
+  }
+  const auto element = [&](std::uint64_t block, std::uint64_t t) {
+    return block * kRunLength + t / kRunLength * kRunStride + t % kRunLength;
+  };
+  std::uint32_t status = 0;
+  cuda::DeviceRequest request{};
+  request.dtype = static_cast<std::uint8_t>(DType::F32);
+  request.values = values.data();
+  request.numel = values.size();
+  request.run_length = kRunLength;
+  request.run_stride = kRunStride;
+  request.run_count = kRunCount;
+  request.period = kRunStride;
+  request.status = &status;
+  request.sensitivity = sensitivity.data();
+  std::vector<float> by_value(kBlocks * kElements);
+  std::vector<std::uint64_t> cursors(kBlocks * kElements);
+  request.sensitivity_by_value = by_value.data();
+  request.value_cursors = cursors.data();
+  // Each block's unique values, counts (as the unique-points phase leaves them) and the sums.
+  std::vector<std::vector<double>> points(kBlocks), weights(kBlocks), expected(kBlocks);
+  std::vector<std::uint32_t> counts(kBlocks);
+  std::vector<cuda::DeviceProblem> problems(kBlocks);
+  bool order_shows = false;
+  for (std::uint64_t b = 0; b < kBlocks; ++b) {
+    std::map<double, std::pair<double, double>> sums;  // value -> (count, sum in element order)
+    for (std::uint64_t t = 0; t < kElements; ++t) {
+      std::pair<double, double>& sum = sums[values[element(b, t)]];
+      sum.first += 1.0;
+      sum.second += double{sensitivity[element(b, t)]};
+    }
+    for (const auto& [value, sum] : sums) {
+      points[b].push_back(value);
+      weights[b].push_back(sum.first);
+      expected[b].push_back(sum.second);
+      double reversed = 0.0;
+      for (std::uint64_t t = kElements; t-- > 0;) {
+        if (values[element(b, t)] == value)
+          reversed += double{sensitivity[element(b, t)]};
+      }
+      order_shows = order_shows || reversed != sum.second;
+    }
+    counts[b] = static_cast<std::uint32_t>(points[b].size());
+    problems[b].block = static_cast<std::uint32_t>(b);
+    problems[b].points = points[b].data();
+    problems[b].point_weights = weights[b].data();
+    problems[b].point_count = &counts[b];
+  }
+  ASSERT_TRUE(order_shows) << "the data cannot tell the summation order";
+  run_grid<cuda::SensitivityShared>(
+      kBlocks, cuda::kSensitivityThreads, [&](const CpuThread& at, cuda::SensitivityShared& s) {
+        cuda::sensitivity_weights_body(at, &request, problems.data(), s);
+      });
+  for (std::uint64_t b = 0; b < kBlocks; ++b) {
+    for (std::size_t v = 0; v < points[b].size(); ++v)
+      ASSERT_EQ(weights[b][v], expected[b][v]) << "block " << b << " value " << points[b][v];
+  }
+}
+
+TEST(CudaGridKernels, UnusableSensitivitiesGoToTheCpuBackend) {
+  std::vector<Case> cases = ragged_cases();
+  cases.resize(2);
+  std::vector<PalettizeRequest> requests = requests_of(cases);
+  const std::vector<std::int64_t>& shape = cases[0].weight.shape;
+  std::vector<double> values(static_cast<std::size_t>(shape[0] * shape[1]), 1.0);
+  values[5] = -1.0;
+  const OwnedTensor negative = make_tensor(DType::F32, shape, values);
+  const OwnedTensor misshapen = make_tensor(DType::F32, {1, 2}, {1.0, 2.0});
+  requests[0].sensitivity = negative.view();
+  requests[1].sensitivity = misshapen.view();
+  EXPECT_NE(cuda::device_path_gap(requests[0]), "");
+  EXPECT_NE(cuda::device_path_gap(requests[1]), "");
+}
+
+// The all-values path (BF16, F32, F64 without fast mode): the ragged batch's shapes, n_bits,
+// granularities and data, every value a point; one F32 value beyond fp16's range (no fast mode:
+// still the device's); some with sensitivities (weights summed in sorted order) or lut_qspec.
+TEST(CudaGridKernels, AllValuesBatchMatchesTheCpuBackend) {
+  std::vector<Case> cases = ragged_cases();
+  const DType dtypes[] = {DType::BF16, DType::F32, DType::F64};
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    OwnedTensor& weight = cases[i].weight;
+    std::vector<double> values = generate(
+        static_cast<Data>(i % 6), static_cast<std::size_t>(weight.shape[0] * weight.shape[1]),
+        500 + static_cast<unsigned>(i));
+    if (i == 4)
+      values[7] = 1.0e6;
+    if (i % 5 == 2)
+      values[3] = -0.0;  // keyed as +0
+    weight = make_tensor(dtypes[i % 3], weight.shape, values);
+    cases[i].request.enable_fast_kmeans_mode = false;
+    if (i % 4 == 3)
+      cases[i].request.spec.lut_qspec = LutQSpec{LutDType::UInt8, QScheme::Asymmetric};
+  }
+  std::vector<PalettizeRequest> requests = requests_of(cases);
+  const std::vector<OwnedTensor> sensitivities = add_sensitivities(cases, requests);
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (i % 3 != 1)
+      requests[i].sensitivity = {};
+    ASSERT_EQ(cuda::device_path_gap(requests[i]), "") << requests[i].name;
+  }
+  expect_requests_match_cpu(requests, 0, 1, /*one_pass=*/true);
+}
+
+// A block of more than 65,536 distinct values is more than the device DP takes: the all-values
+// phase flags it for the CPU backend, and the batch's other request still matches.
+TEST(CudaGridKernels, AllValuesBlockBeyondTheDpsPointsGoesToTheCpu) {
+  std::vector<Case> cases(2);
+  std::vector<double> values(260 * 256);
+  for (std::size_t i = 0; i < values.size(); ++i)  // distinct float32 values
+    values[i] = (static_cast<double>(i) - 30000.0) * 1.0e-3;
+  cases[0].weight = make_tensor(DType::F32, {260, 256}, values);
+  cases[1].weight = make_tensor(DType::BF16, {16, 48}, generate(Data::Mixture, 16 * 48, 61));
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    cases[i].request.name = "all-values" + std::to_string(i);
+    cases[i].request.enable_fast_kmeans_mode = false;
+  }
+  const std::vector<PalettizeRequest> requests = requests_of(cases);
+  CpuGridBatch batch;
+  const testing_support::GridBatchResult grid = batch.run(requests, 0, /*one_pass=*/true);
+  EXPECT_EQ(grid.for_cpu, (std::vector<std::size_t>{0}));
+  const std::vector<PalettizeResult> cpu = make_cpu_backend(1)->run_batch(requests);
+  expect_identical(grid.results[1], cpu[1], requests[1]);
 }
 
 class FlaggedRequests : public testing::TestWithParam<bool> {};

@@ -94,7 +94,7 @@ TEST(ParityProbe, TheCpuBackendOnSeveralThreadsMatchesOneThread) {
 
 TEST(ParityProbe, ABackendThatDiffersOnOnePathFailsThatPathOnly) {
   CorruptingBackend corrupting(
-      [](const PalettizeRequest& r) { return r.spec.lut_qspec.has_value(); });
+      [](const PalettizeRequest& r) { return r.spec.lut_qspec && r.sensitivity.data == nullptr; });
   const auto cpu = make_cpu_backend(1);
   const probe::ProbeReport report = probe::run_parity_probe(corrupting, *cpu);
   EXPECT_FALSE(report.passed());

@@ -15,7 +15,6 @@
 
 #include "host/backends/cpu/random_stream.hpp"
 #include "host/backends/cpu/scalar_block_clusterer.hpp"
-#include "host/backends/cpu/sensitivity.hpp"
 #include "host/backends/cpu/thread_pool.hpp"
 #include "host/backends/cpu/vector_block_clusterer.hpp"
 #include "host/backends/cpu/vector_fitter.hpp"
@@ -23,6 +22,7 @@
 #include "host/palettize/float_format_dispatch.hpp"
 #include "host/palettize/preflight.hpp"
 #include "host/palettize/result_shapes.hpp"
+#include "host/palettize/sensitivity.hpp"
 #include "host/palettize/vector_block_layout.hpp"
 #include "kmlut/error.hpp"
 #include "kmlut/numeric/bit_packing.hpp"
@@ -82,21 +82,6 @@ struct Clusterers {
   VectorBlockClusterer vector;
   std::vector<float> lut_entries;  // a LUT's entries as float32, for lut_qspec
 };
-
-// Normalizes the request's sensitivities; a mismatch is the caller's input error.
-void prepare_sensitivity(PreparedJob& job) {
-  const PalettizeRequest& request = *job.request;
-  if (request.sensitivity.data == nullptr)
-    return;
-  if (request.sensitivity.shape != request.weight.shape) {
-    throw InputError("the sensitivity of tensor " + request.name + " has shape " +
-                     shape_text(request.sensitivity.shape) + ", expected " +
-                     shape_text(request.weight.shape));
-  }
-  const std::string problem = normalize_sensitivity(request.sensitivity, job.sensitivity);
-  if (!problem.empty())
-    throw InputError("the sensitivity of tensor " + request.name + ": " + problem);
-}
 
 // Rejects non-finite values and, with per-channel scale, computes s[r] = max |W[r, ...]| (0 -> 1)
 // and W / s rounded to the weight's dtype, as torch does.
@@ -204,35 +189,20 @@ void measure_vector_block(PreparedJob& job, std::size_t block) {
   job.block_sq_norm[block] = sq_norm;
 }
 
-// Quantizes one block's LUT (lut_qspec) with coreai_opt's arithmetic, and puts the dequantized
-// entries, rounded to the weight's dtype as `kmlut decode` rounds them, back in place for the
-// measurement. The scale is a value of the weight's dtype and is stored in it.
+// Quantizes one block's LUT (lut_qspec) with coreai_opt's arithmetic (numeric::quantize_lut, which
+// the CUDA backend runs too); the dequantized entries stay in place for the measurement. The scale
+// is a value of the weight's dtype and is stored in it.
 template <class Tag>
 void quantize_block_lut(PreparedJob& job, std::size_t block, std::vector<float>& values) {
   using Storage = typename Tag::Storage;
-  using Format = typename Tag::Format;
   const LutQSpec& qspec = *job.request->spec.lut_qspec;
   const std::size_t entries = job.lut_entries();
   auto* lut = reinterpret_cast<Storage*>(job.result.lut.data()) + block * entries;
   values.resize(entries);
-  for (std::size_t e = 0; e < entries; ++e)
-    values[e] = static_cast<float>(Format::to_double(lut[e]));
-  const auto to_dtype = [](float v) {
-    return static_cast<float>(Format::to_double(Format::from_double(v)));
-  };
-  const numeric::LutQuantization q =
-      numeric::lut_quantization(values.data(), entries, qspec.dtype == LutDType::Int8,
-                                qspec.qscheme == QScheme::Symmetric, to_dtype);
-  for (std::size_t e = 0; e < entries; ++e) {
-    const int code = numeric::quantize_lut_entry(values[e], q);
-    job.lut_codes[block * entries + e] = static_cast<std::uint8_t>(code);  // int8: two's complement
-    if constexpr (Tag::dtype == DType::F64) {
-      lut[e] = static_cast<double>(code - q.zero_point) * static_cast<double>(q.scale);
-    } else {
-      lut[e] = Format::from_double(numeric::dequantize_lut_entry(code, q));
-    }
-  }
-  const Storage scale = Format::from_double(q.scale);
+  const numeric::LutQuantization q = numeric::quantize_lut<typename Tag::Format>(
+      lut, entries, qspec.dtype == LutDType::Int8, qspec.qscheme == QScheme::Symmetric,
+      values.data(), job.lut_codes.data() + block * entries);
+  const Storage scale = Tag::Format::from_double(q.scale);
   std::memcpy(job.lut_scales.data() + block * sizeof(Storage), &scale, sizeof(Storage));
   job.lut_zero_points[block] = static_cast<std::uint8_t>(q.zero_point);
 }
@@ -329,7 +299,7 @@ class CpuBackend final : public Backend {
       job.vector_layout.blocks.clear();
       return;
     }
-    prepare_sensitivity(job);
+    job.sensitivity = palettize::normalized_sensitivity(request);
     const std::size_t blocks = job.block_count();
     job.result.lut.resize(blocks * job.lut_entries() * dtype_bits(request.weight.dtype) / 8);
     job.result.indices.resize(request.weight.numel() /

@@ -52,6 +52,24 @@ DeviceRequest describe_request(const DeviceJob& job, std::size_t j, const JobPla
   r.lut = device + place.lut;
   r.indices = at<std::uint8_t>(device, place.indices);
   r.packed = at<std::uint8_t>(device, place.packed);
+  if (job.quantized_lut) {
+    const LutQSpec& qspec = *request.spec.lut_qspec;
+    r.lut_signed = qspec.dtype == LutDType::Int8 ? 1 : 0;
+    r.lut_symmetric = qspec.qscheme == QScheme::Symmetric ? 1 : 0;
+    r.lut_codes = at<std::uint8_t>(device, place.lut_codes);
+    r.lut_scale = device + place.lut_scale;
+    r.lut_zero_point = at<std::uint8_t>(device, place.lut_zero_point);
+  }
+  if (!job.sensitivity.empty()) {
+    r.sensitivity = at<float>(device, place.sensitivity);
+    r.sensitivity_by_value = at<float>(device, place.sensitivity_by_value);
+    r.value_cursors = at<std::uint64_t>(device, place.value_cursors);
+  }
+  if (job.all_values) {
+    r.sort_keys = at<std::uint64_t>(device, place.sort_keys);
+    r.sort_items = at<std::uint64_t>(device, place.sort_items);
+    r.cluster_upper = at<double>(device, place.cluster_upper);
+  }
   return r;
 }
 
@@ -73,6 +91,10 @@ std::vector<DeviceProblem> write_first_descriptors(const std::vector<const Devic
         describe_request(job, j, place, layout, device, rounding_table);
     std::memcpy(pinned + place.staged_weights, job.request->weight.data,
                 job.numel * job.element_bytes);
+    if (!job.sensitivity.empty()) {
+      std::memcpy(pinned + place.staged_sensitivity, job.sensitivity.data(),
+                  job.sensitivity_bytes());
+    }
     std::size_t chunk = place.first_histogram_chunk;
     for (std::uint64_t b = 0; b < job.blocks(); ++b) {
       const std::size_t p = place.first_problem + b;
@@ -172,6 +194,20 @@ SecondPhases plan_second_phases(const std::vector<const DeviceJob*>& jobs,
   return phases;
 }
 
+std::vector<BufferCopy> extra_result_downloads(const DeviceJob& job, const JobPlacement& place) {
+  if (!job.quantized_lut)
+    return {};
+  return {{place.lut_codes, place.staged_lut_codes, job.lut_code_bytes()},
+          {place.lut_scale, place.staged_lut_scale, job.lut_scale_bytes()},
+          {place.lut_zero_point, place.staged_lut_zero_point, job.lut_zero_point_bytes()}};
+}
+
+std::vector<BufferCopy> extra_uploads(const DeviceJob& job, const JobPlacement& place) {
+  if (job.sensitivity.empty())
+    return {};
+  return {{place.sensitivity, place.staged_sensitivity, job.sensitivity_bytes()}};
+}
+
 PalettizeResult take_result(const std::vector<const DeviceJob*>& jobs, std::size_t j,
                             const BatchLayout& layout, const SecondPhases& phases,
                             const std::byte* pinned) {
@@ -189,13 +225,18 @@ PalettizeResult take_result(const std::vector<const DeviceJob*>& jobs, std::size
   result.packed_indices = bytes(place.staged_packed, job.packed_bytes());
   if (job.scaled)
     result.scale = bytes(place.staged_scale, job.rows * job.element_bytes);
+  if (job.quantized_lut) {  // the codes replace the LUT; the dequantized entries were measured
+    result.lut = bytes(place.staged_lut_codes, job.lut_code_bytes());
+    result.lut_scale = bytes(place.staged_lut_scale, job.lut_scale_bytes());
+    result.lut_zero_point = bytes(place.staged_lut_zero_point, job.lut_zero_point_bytes());
+  }
   // Chunk sums in chunk order: deterministic (the CPU sums per block, so the last bits may differ).
   const auto* sums = at<ErrorSums>(pinned, layout.staged_chunk_sums);
   for (std::size_t c = phases.first_pack_chunk[j]; c < phases.first_pack_chunk[j + 1]; ++c) {
     result.sse += sums[c].sse;
     result.weight_sq_norm += sums[c].sq_norm;
   }
-  result.unique_path_blocks = job.blocks();
+  result.unique_path_blocks = job.all_values ? 0 : job.blocks();
   return result;
 }
 

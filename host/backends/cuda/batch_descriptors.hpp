@@ -71,6 +71,20 @@ SecondPhases plan_second_phases(const std::vector<const DeviceJob*>& jobs,
 // beyond fp16's range), from the status staged with the results.
 bool flagged_for_cpu(const BatchLayout& layout, const std::byte* pinned, std::size_t j);
 
+// A copy between the device buffer and the pinned one, by offsets.
+struct BufferCopy {
+  std::size_t device = 0;
+  std::size_t pinned = 0;
+  std::size_t bytes = 0;
+};
+
+// The downloads a job's results need besides the LUT, indices, packed indices and scale: LUT
+// quantization's codes, scales and zero points (none without lut_qspec).
+std::vector<BufferCopy> extra_result_downloads(const DeviceJob& job, const JobPlacement& place);
+
+// The uploads a job needs besides its weights: its sensitivities (none without).
+std::vector<BufferCopy> extra_uploads(const DeviceJob& job, const JobPlacement& place);
+
 // Job j's result from the downloaded LUT, indices, packed indices, scale and chunk sums.
 PalettizeResult take_result(const std::vector<const DeviceJob*>& jobs, std::size_t j,
                             const BatchLayout& layout, const SecondPhases& phases,

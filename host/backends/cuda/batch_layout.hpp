@@ -18,12 +18,25 @@ struct JobPlacement {
   std::size_t lut = 0;
   std::size_t indices = 0;
   std::size_t packed = 0;
+  std::size_t lut_codes = 0;  // with lut_qspec only
+  std::size_t lut_scale = 0;
+  std::size_t lut_zero_point = 0;
+  std::size_t sensitivity = 0;  // with sensitivities only
+  std::size_t sensitivity_by_value = 0;
+  std::size_t value_cursors = 0;
+  std::size_t sort_keys = 0;  // on the all-values path only
+  std::size_t sort_items = 0;
+  std::size_t cluster_upper = 0;
   // pinned
   std::size_t staged_weights = 0;
   std::size_t staged_scale = 0;
   std::size_t staged_lut = 0;
   std::size_t staged_indices = 0;
   std::size_t staged_packed = 0;
+  std::size_t staged_lut_codes = 0;
+  std::size_t staged_lut_scale = 0;
+  std::size_t staged_lut_zero_point = 0;
+  std::size_t staged_sensitivity = 0;
   // the job's problems, histogram chunks, scale rows and pack chunks in the descriptor arrays
   std::size_t first_problem = 0;
   std::size_t first_histogram_chunk = 0;

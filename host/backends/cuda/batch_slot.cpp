@@ -84,6 +84,10 @@ void BatchSlot::upload_and_run_first_phases() {
     const JobPlacement& place = layout_.jobs[j];
     copy_to_device(device_at<std::byte>(place.weights), pinned_at<std::byte>(place.staged_weights),
                    jobs_[j]->numel * jobs_[j]->element_bytes, stream);
+    for (const BufferCopy& copy : extra_uploads(*jobs_[j], place)) {
+      copy_to_device(device_at<std::byte>(copy.device), pinned_at<std::byte>(copy.pinned),
+                     copy.bytes, stream);
+    }
   }
   if (flush_cache_bytes_ != 0) {
     cache_flush_.reserve(flush_cache_bytes_);
@@ -102,6 +106,10 @@ void BatchSlot::upload_and_run_first_phases() {
   histograms_end_.record(stream);
   launch_unique_points(requests, problems, static_cast<std::uint32_t>(layout_.problem_count),
                        stream);
+  launch_sensitivity_weights(requests, problems, static_cast<std::uint32_t>(layout_.problem_count),
+                             stream);
+  launch_all_values_points(requests, problems, static_cast<std::uint32_t>(layout_.problem_count),
+                           stream);
   first_kernels_end_.record(stream);
   copy_to_host(pinned_at<std::byte>(layout_.staged_status), device_at<std::byte>(layout_.status),
                jobs_.size() * sizeof(std::uint32_t), stream);
@@ -135,6 +143,8 @@ void BatchSlot::run_second_phases() {
     launch_exact_dp(requests, problems, ids + waves[w],
                     static_cast<std::uint32_t>(waves[w + 1] - waves[w]), stream);
   }
+  launch_lut_quantization(requests, problems, ids,
+                          static_cast<std::uint32_t>(phases_.problem_ids.size()), stream);
   exact_dp_end_.record(stream);
   launch_assign_and_pack(requests, problems, device_at<const PackChunk>(layout_.pack_chunks),
                          static_cast<std::uint32_t>(phases_.pack_chunks.size()),
@@ -154,6 +164,10 @@ void BatchSlot::run_second_phases() {
     if (job.scaled) {
       copy_to_host(pinned_at<std::byte>(place.staged_scale), device_at<std::byte>(place.scale),
                    job.rows * job.element_bytes, stream);
+    }
+    for (const BufferCopy& copy : extra_result_downloads(job, place)) {
+      copy_to_host(pinned_at<std::byte>(copy.pinned), device_at<std::byte>(copy.device), copy.bytes,
+                   stream);
     }
   }
   copy_to_host(pinned_at<std::byte>(layout_.staged_chunk_sums),

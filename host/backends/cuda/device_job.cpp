@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "host/backends/cuda/batch_layout.hpp"
+#include "host/palettize/sensitivity.hpp"
 #include "kernels/scalar_batch.hpp"
 #include "kmlut/numeric/bit_packing.hpp"
 #include "kmlut/numeric/distinct_points_kmeans.hpp"
@@ -25,6 +26,12 @@ bool walks_on_device(const palettize::BlockLayout& layout) {
   return true;
 }
 
+bool usable_sensitivity(const PalettizeRequest& request) {
+  std::vector<float> normalized;
+  return request.sensitivity.shape == request.weight.shape &&
+         palettize::normalize_sensitivity(request.sensitivity, normalized).empty();
+}
+
 }  // namespace
 
 std::string device_path_gap(const PalettizeRequest& request) {
@@ -36,15 +43,8 @@ std::string device_path_gap(const PalettizeRequest& request) {
   const PalettizationSpec& spec = request.spec;
   if (spec.cluster_dim > 1)
     return "vector palettization runs on the CPU";
-  if (spec.lut_qspec)
-    return "LUT quantization runs on the CPU";
-  if (request.sensitivity.data != nullptr)
-    return "sensitivity-weighted clustering runs on the CPU";
-  const DType dtype = request.weight.dtype;
-  if (dtype != DType::F16 && !request.enable_fast_kmeans_mode)
-    return "the all-values path (" + std::string(dtype_name(dtype)) +
-           " without fast mode) runs "
-           "on the CPU";
+  if (request.sensitivity.data != nullptr && !usable_sensitivity(request))
+    return "the CPU backend reports the unusable sensitivity";
   return {};
 }
 
@@ -60,6 +60,9 @@ DeviceJob make_device_job(std::size_t request_index, const PalettizeRequest& req
   job.block_elements = job.layout.blocks.front().size();
   job.n_bits = request.spec.n_bits;
   job.scaled = request.spec.enable_per_channel_scale;
+  job.quantized_lut = request.spec.lut_qspec.has_value();
+  job.sensitivity = palettize::normalized_sensitivity(request);
+  job.all_values = request.weight.dtype != DType::F16 && !request.enable_fast_kmeans_mode;
   return job;
 }
 

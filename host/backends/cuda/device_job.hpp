@@ -14,9 +14,11 @@
 namespace kmlut::cuda {
 
 // Why the device path does not cover a request, or empty when it does: the device runs the
-// scalar weighted-unique path (F16 always, BF16/F32/F64 in fast mode) with or without
-// per-channel scale, without sensitivities or LUT quantization. Values outside fp16's range and
-// non-finite values are found on the device; such a request then goes to the CPU backend as well.
+// scalar paths: weighted unique values (F16 always, BF16/F32/F64 in fast mode) and all values
+// (BF16/F32/F64 without fast mode), with or without per-channel scale, LUT quantization and
+// sensitivities. Values outside fp16's range and
+// non-finite values, and on the all-values path blocks of more than 65,536 distinct values, are
+// found on the device; such a request then goes to the CPU backend as well.
 std::string device_path_gap(const PalettizeRequest& request);
 
 // A request the device path takes, with its block layout.
@@ -31,11 +33,29 @@ struct DeviceJob {
   std::uint64_t block_elements = 0;
   int n_bits = 4;
   bool scaled = false;
+  bool quantized_lut = false;      // lut_qspec: codes, scales and zero points come back too
+  std::vector<float> sensitivity;  // normalized, one per element; empty without sensitivities
+  bool all_values = false;         // BF16/F32/F64 without fast mode: every value is a point
 
   std::uint64_t blocks() const { return layout.blocks.size(); }
   std::uint64_t lut_entries() const { return std::uint64_t{1} << n_bits; }
   std::uint64_t lut_bytes() const { return blocks() * lut_entries() * element_bytes; }
   std::uint64_t packed_bytes() const;
+  // LUT quantization's outputs (0 without lut_qspec): codes, one scale and one zero point a block.
+  std::uint64_t lut_code_bytes() const { return quantized_lut ? blocks() * lut_entries() : 0; }
+  std::uint64_t lut_scale_bytes() const { return quantized_lut ? blocks() * element_bytes : 0; }
+  std::uint64_t lut_zero_point_bytes() const { return quantized_lut ? blocks() : 0; }
+  // Sensitivities' device arrays (0 without): the weights, their copy regrouped by unique value,
+  // and one cursor per possible unique value of each block.
+  std::uint64_t sensitivity_bytes() const { return sensitivity.size() * sizeof(float); }
+  // The all-values path's sort keys and items (two halves each) and cluster boundaries.
+  std::uint64_t sort_bytes() const { return all_values ? 2 * numel * sizeof(std::uint64_t) : 0; }
+  std::uint64_t cluster_upper_bytes() const {
+    return all_values ? blocks() * lut_entries() * sizeof(double) : 0;
+  }
+  std::uint64_t value_cursor_bytes() const {
+    return sensitivity.empty() ? 0 : blocks() * max_points() * sizeof(std::uint64_t);
+  }
   // Most unique values a block can have: its element count, at most one per 16-bit pattern.
   std::uint64_t max_points() const;
   std::uint64_t histogram_chunks() const;

@@ -103,6 +103,8 @@ std::vector<PathSpec> path_specs() {
        false});
   add({"all values bf16 w4", DType::BF16, 64, 64, Values::HeavyTailed, 4, {}, false, false});
   add({"all values f32 beyond fp16 w4 fast", DType::F32, 64, 64, Values::BeyondHalf});
+  add({"all values f64 group-16 axis 0 w2 + sensitivities", DType::F64, 32, 64, Values::HeavyTailed,
+       2, axis0, false, false, 1, false, true});
   add({"vector f16 cluster_dim 2 w4",
        DType::F16,
        64,
@@ -128,6 +130,10 @@ std::vector<PathSpec> path_specs() {
        1,
        false,
        true});
+  // LUT quantization (after the DP) and sensitivities (before it) together, on grouped bf16
+  // blocks with per-channel scale.
+  add({"lut_qspec + sensitivities bf16 group-16 axis 1 w3 fast + scale", DType::BF16, 64, 64,
+       Values::HeavyTailed, 3, axis1, true, true, 1, true, true});
   add({"non-finite f16 (skipped)", DType::F16, 16, 64, Values::NonFinite});
   return specs;
 }

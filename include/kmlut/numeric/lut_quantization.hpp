@@ -18,6 +18,8 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <type_traits>
 
 #include "kmlut/numeric/host_device.hpp"
 
@@ -74,6 +76,33 @@ KMLUT_HD inline int quantize_lut_entry(float entry, const LutQuantization& q) {
 // float32 for the 16-bit formats, so that rounding is the only one).
 KMLUT_HD inline float dequantize_lut_entry(int code, const LutQuantization& q) {
   return static_cast<float>(code - q.zero_point) * q.scale;
+}
+
+// Quantizes one LUT of `count` entries stored in the weight's dtype (`Format`, a FloatFormat of
+// kmlut/numeric/float_format.hpp): writes each entry's code (int8 as two's complement) and puts
+// the dequantized entry, rounded into the dtype as `kmlut decode` rounds it, back in place for the
+// error measurement. `scratch` holds `count` floats. Both backends run this, so their codes, scales
+// and zero points are the same bits.
+template <class Format>
+KMLUT_HD LutQuantization quantize_lut(typename Format::Storage* lut, std::size_t count,
+                                      bool is_signed, bool symmetric, float* scratch,
+                                      std::uint8_t* codes) {
+  using Storage = typename Format::Storage;
+  for (std::size_t e = 0; e < count; ++e)
+    scratch[e] = static_cast<float>(Format::to_double(lut[e]));
+  const LutQuantization q = lut_quantization(scratch, count, is_signed, symmetric, [](float v) {
+    return static_cast<float>(Format::to_double(Format::from_double(v)));
+  });
+  for (std::size_t e = 0; e < count; ++e) {
+    const int code = quantize_lut_entry(scratch[e], q);
+    codes[e] = static_cast<std::uint8_t>(code);
+    if constexpr (std::is_same<Storage, double>::value) {
+      lut[e] = static_cast<double>(code - q.zero_point) * static_cast<double>(q.scale);
+    } else {
+      lut[e] = Format::from_double(dequantize_lut_entry(code, q));
+    }
+  }
+  return q;
 }
 
 }  // namespace kmlut::numeric

@@ -1,12 +1,13 @@
-#include "host/backends/cpu/sensitivity.hpp"
+#include "host/palettize/sensitivity.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "host/palettize/float_format_dispatch.hpp"
+#include "kmlut/error.hpp"
 
-namespace kmlut::cpu {
+namespace kmlut::palettize {
 namespace {
 
 template <class Tag>
@@ -32,7 +33,7 @@ std::string normalize_sensitivity(const TensorView& raw, std::vector<float>& nor
     return "sensitivity dtype " + std::string(dtype_name(raw.dtype)) +
            " is not a floating-point type";
   }
-  std::string problem = palettize::with_float_format(
+  std::string problem = with_float_format(
       raw.dtype, [&](auto tag) { return to_floats<decltype(tag)>(raw, normalized); });
   if (!problem.empty() || normalized.empty())
     return problem;
@@ -55,4 +56,19 @@ std::string normalize_sensitivity(const TensorView& raw, std::vector<float>& nor
   return {};
 }
 
-}  // namespace kmlut::cpu
+std::vector<float> normalized_sensitivity(const PalettizeRequest& request) {
+  std::vector<float> normalized;
+  if (request.sensitivity.data == nullptr)
+    return normalized;
+  if (request.sensitivity.shape != request.weight.shape) {
+    throw InputError("the sensitivity of tensor " + request.name + " has shape " +
+                     shape_text(request.sensitivity.shape) + ", expected " +
+                     shape_text(request.weight.shape));
+  }
+  const std::string problem = normalize_sensitivity(request.sensitivity, normalized);
+  if (!problem.empty())
+    throw InputError("the sensitivity of tensor " + request.name + ": " + problem);
+  return normalized;
+}
+
+}  // namespace kmlut::palettize
