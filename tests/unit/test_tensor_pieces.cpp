@@ -4,6 +4,7 @@
 // CUDA backend assembles them, give the CPU backend's bytes for the whole tensor.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@ constexpr std::size_t kPinnedBytes = std::size_t{1} << 30;
 
 struct Case {
   OwnedTensor weight;
+  OwnedTensor sensitivity;  // empty unless a test sets it
   PalettizeRequest request;
 };
 
@@ -47,6 +49,8 @@ std::vector<PalettizeRequest> requests_of(std::vector<Case>& cases) {
   std::vector<PalettizeRequest> requests;
   for (Case& c : cases) {
     c.request.weight = c.weight.view();
+    if (!c.sensitivity.bytes.empty())
+      c.request.sensitivity = c.sensitivity.view();
     EXPECT_EQ(cuda::device_path_gap(c.request), "") << c.request.name;
     requests.push_back(c.request);
   }
@@ -172,17 +176,31 @@ TEST(TensorPieces, TensorsThatCannotBeSplitGoToTheCpuWithAReason) {
       make_case("per tensor", DType::F16, {48, 64}, Granularity::per_tensor(), 4, false, 6));
   cases.push_back(make_case("scaled columns", DType::F16, {8, 64},
                             Granularity::per_grouped_channel(1, 8), 4, true, 7));
+  // Sensitivities are normalized over the whole tensor, which a piece does not see.
+  cases.push_back(make_case("weighted rows", DType::F16, {16, 32},
+                            Granularity::per_grouped_channel(0, 4), 4, false, 8));
+  std::vector<double> importance = generate(Data::HeavyTailed, 16 * 32, 9);
+  for (double& value : importance)
+    value = std::abs(value);
+  cases.back().sensitivity = make_tensor(DType::F32, {16, 32}, importance);
   const std::vector<PalettizeRequest> requests = requests_of(cases);
   std::vector<cuda::DeviceJob> jobs;
   for (std::size_t i = 0; i < requests.size(); ++i)
     jobs.push_back(cuda::make_device_job(i, requests[i]));
-  const cuda::TensorPieces pieces({&jobs[0], &jobs[1]}, 2, 1, kPinnedBytes);
-  ASSERT_EQ(pieces.unsplit().size(), 2u);
+  const cuda::TensorPieces pieces({&jobs[0], &jobs[1], &jobs[2]}, 3, 1, kPinnedBytes);
+  ASSERT_EQ(pieces.unsplit().size(), 3u);
   EXPECT_NE(pieces.unsplit()[0].reason.find("one block"), std::string::npos);
   EXPECT_NE(pieces.unsplit()[1].reason.find("scale spans every block"), std::string::npos);
+  EXPECT_NE(pieces.unsplit()[2].reason.find("sensitivities are normalized over the whole tensor"),
+            std::string::npos);
   EXPECT_EQ(pieces.piece_count(), 0u);
-  // With a slot for a few of its blocks, the scaled axis-1 tensor still goes whole to the CPU
-  // (the per-tensor one fits that slot and runs on the device).
+  // With a slot for a few of its blocks, the weighted tensor goes whole to the CPU ...
+  std::vector<Case> weighted;
+  weighted.push_back(std::move(cases.back()));
+  cases.pop_back();
+  expect_pieces_match_the_cpu(weighted, 0, 1, 0);
+  // ... and so does the scaled axis-1 one (the per-tensor one fits that slot and runs on the
+  // device).
   expect_pieces_match_the_cpu(cases, 1, 1, 0);
 }
 

@@ -98,6 +98,8 @@ std::string piece_gap(const DeviceJob& job) {
     return "its one block would need its values counted across batches";
   if (job.scaled && grouped_axis(job) == 1)
     return "its per-channel scale spans every block of a row";
+  if (!job.sensitivity.empty())
+    return "its sensitivities are normalized over the whole tensor";
   return {};
 }
 
