@@ -27,9 +27,11 @@ void launch_histograms(const DeviceRequest* requests, const DeviceProblem* probl
 void launch_unique_points(const DeviceRequest* requests, const DeviceProblem* problems,
                           std::uint32_t problem_count, cudaStream_t stream);
 
-// The exact k-means of each listed problem, its LUT entries and its pattern -> index table.
+// The exact k-means of each listed problem, its LUT entries and its pattern -> index table, on
+// blocks of `threads` threads (32, 64 or 256: is_exact_dp_block_size).
 void launch_exact_dp(const DeviceRequest* requests, const DeviceProblem* problems,
-                     const std::uint32_t* problem_ids, std::uint32_t count, cudaStream_t stream);
+                     const std::uint32_t* problem_ids, std::uint32_t count, unsigned threads,
+                     cudaStream_t stream);
 
 // Every element's index, one byte each and LSB-first packed, and per chunk Σ (W − Ŵ)², Σ W².
 void launch_assign_and_pack(const DeviceRequest* requests, const DeviceProblem* problems,

@@ -198,10 +198,11 @@ void expect_identical(const PalettizeResult& grid, const PalettizeResult& cpu,
 }
 
 void expect_grid_matches_cpu(std::vector<Case>& cases, std::size_t dp_region_bytes,
-                             std::size_t expected_waves_at_least, bool one_pass = false) {
+                             std::size_t expected_waves_at_least, bool one_pass = false,
+                             unsigned exact_dp_threads = cuda::kExactDpThreads) {
   const std::vector<PalettizeRequest> requests = requests_of(cases);
   const std::vector<PalettizeResult> cpu = make_cpu_backend(1)->run_batch(requests);
-  CpuGridBatch batch;
+  CpuGridBatch batch(exact_dp_threads);
   const testing_support::GridBatchResult grid = batch.run(requests, dp_region_bytes, one_pass);
   EXPECT_TRUE(grid.for_cpu.empty());
   EXPECT_GE(grid.dp_waves, expected_waves_at_least);
@@ -239,6 +240,17 @@ TEST(CudaGridKernels, SecondPhasesPlannedBeforeTheFirstMatchTheCpuBackend) {
   std::vector<Case> cases = ragged_cases();
   cases.resize(9);
   expect_grid_matches_cpu(cases, 0, 1, /*one_pass=*/true);
+}
+
+// The DP kernel's smaller blocks: teams of lanes on the coarse levels of each layer come out
+// smaller, rows per lane more, and the decisions, LUTs and indices stay the CPU's.
+TEST(CudaGridKernels, DpBlocksOf32And64ThreadsMatchTheCpuBackend) {
+  for (const unsigned threads : {32u, 64u}) {
+    SCOPED_TRACE(std::to_string(threads) + " threads");
+    std::vector<Case> cases = ragged_cases();
+    cases.push_back(large_case(128, 160, 4, 23));
+    expect_grid_matches_cpu(cases, 0, 1, false, threads);
+  }
 }
 
 class FlaggedRequests : public testing::TestWithParam<bool> {};

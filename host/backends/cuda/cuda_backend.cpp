@@ -31,8 +31,10 @@ class CudaBackend final : public Backend {
       : cpu_(make_cpu_backend(options.cpu_threads)),
         slot_budget_(device_memory_budget(options) / 2),
         pinned_per_slot_(options.pinned_bytes_per_slot),
-        slots_{BatchSlot(rounding_tables_, slot_budget_, options.flush_cache_bytes),
-               BatchSlot(rounding_tables_, slot_budget_, options.flush_cache_bytes)} {}
+        slots_{BatchSlot(rounding_tables_, slot_budget_, options.flush_cache_bytes,
+                         options.exact_dp_threads),
+               BatchSlot(rounding_tables_, slot_budget_, options.flush_cache_bytes,
+                         options.exact_dp_threads)} {}
 
   std::string name() const override { return "cuda"; }
 
