@@ -69,7 +69,9 @@ class CpuGridBatch {
         layout_.dp_reserve_bytes,
         dp_region_bytes == 0 ? cuda::dp_bytes_for_largest_problems(jobs_) : dp_region_bytes);
     device_.assign((layout_.device_bytes + region) / sizeof(Word) + 1, Word{});
-    std::memset(device_.data(), 0xA5, device_.size() * sizeof(Word));
+    // 0x41 bytes read as 2.3e6 in a double and 1.1e9 in a count: a sum into memory nobody zeroed
+    // shows (0xA5 bytes are a double of 1e-106, which vanishes when added to a count).
+    std::memset(device_.data(), 0x41, device_.size() * sizeof(Word));
     pinned_.assign(layout_.pinned_bytes / sizeof(Word) + 1, Word{});
     buffers_ = {bytes(device_), layout_.device_bytes + region, bytes(pinned_)};
 
