@@ -350,8 +350,8 @@ KMLUT_HD Candidate scan_share(const Layer& layer, Index r, Index begin, Index en
 // rows. Every level reads about count + rows entries, spread over all lanes, against SMAWK's
 // sequential REDUCE over every column. `lower` (may be null) holds the previous layer's argmins,
 // Knuth's lower bound (knuth_layer_minima), which narrows the coarse levels' windows to about the
-// argmins' shift; like the sequential scans, row first_row + count − 1 takes the bound of the row
-// above it, and a window the bounds leave empty is its end alone.
+// argmins' shift; like the sequential scans, row first_row + count − 1 takes the bound of row
+// first_row + count − 2, and a window the bounds leave empty is its end alone.
 template <class Layer, class Cta>
 KMLUT_HD void shared_layer_minima(Cta& cta, const Layer& layer, Index first_row, Index count,
                                   const Index* lower, double* values, Index* argmins) {
