@@ -191,7 +191,6 @@ int main(int argc, char** argv) {
                                  repetitions));
     rows.push_back(
         single_tensor("4096x11008 fp16, w4 group-16" + blocks, wide, true, on, *cpu, repetitions));
-    std::fflush(stdout);
   }
   if (!quick) {
     const std::vector<std::uint16_t> square = llm_like_fp16(std::size_t{4096} * 4096, 9);
