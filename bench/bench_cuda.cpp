@@ -1,7 +1,8 @@
 // The CUDA backend on the scalar workloads of its issue, against the HBM floor and the CPU backend
 // in the same run. Device times come from events on the batch streams (median of repetitions,
 // inputs rotated and L2 flushed after each upload); the floor is reading the fp16 weights once at
-// the card's peak memory bandwidth. Prints one table; nothing here asserts a time.
+// the card's peak memory bandwidth. The single tensors run with exact-DP blocks of 32, 64 and 256
+// threads, each phase timed. Prints two tables; nothing here asserts a time.
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -35,6 +36,27 @@ double median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
+// The median of each phase over the repetitions.
+kmlut::cuda::BatchTimings median_phases(const std::vector<kmlut::cuda::BatchTimings>& runs) {
+  const auto of = [&](double kmlut::cuda::BatchTimings::*phase) {
+    std::vector<double> values;
+    for (const kmlut::cuda::BatchTimings& run : runs)
+      values.push_back(run.*phase);
+    return median(values);
+  };
+  kmlut::cuda::BatchTimings t;
+  t.requests = runs.front().requests;
+  t.kernels = of(&kmlut::cuda::BatchTimings::kernels);
+  t.span = of(&kmlut::cuda::BatchTimings::span);
+  t.scale = of(&kmlut::cuda::BatchTimings::scale);
+  t.histograms = of(&kmlut::cuda::BatchTimings::histograms);
+  t.unique_values = of(&kmlut::cuda::BatchTimings::unique_values);
+  t.round_trip = of(&kmlut::cuda::BatchTimings::round_trip);
+  t.exact_dp = of(&kmlut::cuda::BatchTimings::exact_dp);
+  t.assignment = of(&kmlut::cuda::BatchTimings::assignment);
+  return t;
+}
+
 template <class Fn>
 double wall_ms(Fn&& fn) {
   const auto start = Clock::now();
@@ -44,6 +66,7 @@ double wall_ms(Fn&& fn) {
 
 struct Row {
   std::string workload;
+  kmlut::cuda::BatchTimings phases;  // medians, single tensors only
   double kernels_ms = 0.0;
   double span_ms = 0.0;
   double end_to_end_ms = 0.0;
@@ -74,8 +97,7 @@ Row single_tensor(const std::string& label, const std::vector<std::vector<std::u
   Row row;
   row.workload = label;
   row.bytes = 4096.0 * 11008.0 * 2.0;
-  std::vector<double> kernels;
-  std::vector<double> spans;
+  std::vector<kmlut::cuda::BatchTimings> timings;
   std::vector<double> walls;
   kmlut::PalettizeResult gpu_result;
   for (int r = -2; r < repetitions; ++r) {  // two warm-ups
@@ -87,13 +109,12 @@ Row single_tensor(const std::string& label, const std::vector<std::vector<std::u
     const std::vector<kmlut::cuda::BatchTimings>& batches = kmlut::cuda::last_batch_timings(gpu);
     if (batches.size() != 1)
       throw std::runtime_error(label + ": the request did not run as one device batch");
-    const kmlut::cuda::BatchTimings& t = batches.front();
-    kernels.push_back(t.kernels);
-    spans.push_back(t.span);
+    timings.push_back(batches.front());
     walls.push_back(wall);
   }
-  row.kernels_ms = median(kernels);
-  row.span_ms = median(spans);
+  row.phases = median_phases(timings);
+  row.kernels_ms = row.phases.kernels;
+  row.span_ms = row.phases.span;
   row.end_to_end_ms = median(walls);
   const kmlut::PalettizeRequest last = fp16_request(
       inputs[static_cast<std::size_t>(repetitions + 1) % inputs.size()], 4096, 11008, group16);
@@ -148,9 +169,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   const double peak = peak_bandwidth_bytes_per_second();
-  kmlut::cuda::CudaBackendOptions options;
-  options.flush_cache_bytes = std::size_t{256} << 20;
-  const auto gpu = kmlut::cuda::make_cuda_backend(options);
+  const auto gpu_with_dp_blocks = [](unsigned threads) {
+    kmlut::cuda::CudaBackendOptions options;
+    options.flush_cache_bytes = std::size_t{256} << 20;
+    options.exact_dp_threads = threads;
+    return kmlut::cuda::make_cuda_backend(options);
+  };
+  const auto gpu = gpu_with_dp_blocks(256);
   const auto cpu = kmlut::make_cpu_backend();
   std::fprintf(stderr, "generating inputs...\n");
   std::vector<std::vector<std::uint16_t>> wide;
@@ -158,10 +183,15 @@ int main(int argc, char** argv) {
     wide.push_back(llm_like_fp16(std::size_t{4096} * 11008, seed));
   std::vector<Row> rows;
   const int repetitions = quick ? 3 : 10;
-  rows.push_back(
-      single_tensor("4096x11008 fp16, w4 per-tensor", wide, false, *gpu, *cpu, repetitions));
-  rows.push_back(
-      single_tensor("4096x11008 fp16, w4 group-16", wide, true, *gpu, *cpu, repetitions));
+  for (const unsigned threads : {32u, 64u, 256u}) {
+    const auto dp_gpu = threads == 256 ? nullptr : gpu_with_dp_blocks(threads);
+    kmlut::Backend& on = threads == 256 ? *gpu : *dp_gpu;
+    const std::string blocks = ", DP " + std::to_string(threads);
+    rows.push_back(single_tensor("4096x11008 fp16, w4 per-tensor" + blocks, wide, false, on, *cpu,
+                                 repetitions));
+    rows.push_back(
+        single_tensor("4096x11008 fp16, w4 group-16" + blocks, wide, true, on, *cpu, repetitions));
+  }
   if (!quick) {
     const std::vector<std::uint16_t> square = llm_like_fp16(std::size_t{4096} * 4096, 9);
     rows.push_back(llama_linear_weights(square, wide.front(), *gpu, *cpu));
@@ -183,6 +213,17 @@ int main(int argc, char** argv) {
   std::printf(
       "kernels: the phases' kernel time; span: first kernel to last, with the host round trip "
       "between the phases; floor: reading the fp16 weights once at peak bandwidth; end-to-end: "
-      "run_batch wall time (staging, copies, results).\n");
+      "run_batch wall time (staging, copies, results); DP n: exact-DP blocks of n threads.\n\n");
+  std::printf("| %-42s | %8s | %10s | %8s | %10s | %9s | %10s |\n", "phases (median ms)", "scale",
+              "histograms", "unique", "round trip", "exact DP", "assignment");
+  std::printf("|%s|\n", std::string(112, '-').c_str());
+  for (const Row& row : rows) {
+    if (row.phases.requests == 0)
+      continue;  // the model row sums batches
+    const kmlut::cuda::BatchTimings& t = row.phases;
+    std::printf("| %-42s | %8.3f | %10.3f | %8.3f | %10.3f | %9.3f | %10.3f |\n",
+                row.workload.c_str(), t.scale, t.histograms, t.unique_values, t.round_trip,
+                t.exact_dp, t.assignment);
+  }
   return 0;
 }

@@ -74,7 +74,7 @@ struct DeviceProblem {
   std::uint32_t block;
   std::uint32_t* histogram;      // kPatternKeys counts
   double* points;                // the block's unique values, ascending
-  double* point_weights;         // their counts (zeroed before the unique-points phase)
+  double* point_weights;         // their counts (the unique-points phase zeroes and adds them)
   std::uint32_t* point_count;    // written by the unique-points phase
   std::uint8_t* cluster_of_key;  // kPatternKeys entries, valid where the histogram is non-zero
   double* dp_doubles;            // the DP's workspace (distinct_points_kmeans.hpp), set once

@@ -36,9 +36,11 @@ void launch_sensitivity_weights(const DeviceRequest* requests, const DeviceProbl
 void launch_all_values_points(const DeviceRequest* requests, const DeviceProblem* problems,
                               std::uint32_t problem_count, cudaStream_t stream);
 
-// The exact k-means of each listed problem, its LUT entries and its pattern -> index table.
+// The exact k-means of each listed problem, its LUT entries and its pattern -> index table, on
+// blocks of `threads` threads (32, 64 or 256: is_exact_dp_block_size).
 void launch_exact_dp(const DeviceRequest* requests, const DeviceProblem* problems,
-                     const std::uint32_t* problem_ids, std::uint32_t count, cudaStream_t stream);
+                     const std::uint32_t* problem_ids, std::uint32_t count, unsigned threads,
+                     cudaStream_t stream);
 
 // Each listed problem's LUT quantized (lut_qspec requests only): codes, scale, zero point, and
 // the dequantized entries in place.

@@ -20,7 +20,13 @@
 
 namespace kmlut::cuda {
 
+// The block sizes exact_dp.cu is built for (their times are compared by bench/bench_cuda.cpp),
+// and the backend's default. The lanes share each DP layer (kmlut/numeric/kmeans1d_dp.hpp), so
+// more threads shorten a block's critical path, and fewer fit more blocks on an SM.
 constexpr unsigned kExactDpThreads = 256;
+KMLUT_HD constexpr bool is_exact_dp_block_size(unsigned threads) {
+  return threads == 32 || threads == 64 || threads == 256;
+}
 
 template <class Format, class Thread>
 KMLUT_HD void write_lut(const Thread& at, const DeviceRequest& request,

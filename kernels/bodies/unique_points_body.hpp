@@ -56,6 +56,11 @@ KMLUT_HD void unique_points_body(const Thread& at, const DeviceRequest* requests
   const bool first_starts = summary.any && (!before.present || summary.first_value != before.value);
   const ScanResult<std::uint32_t> numbering = block_exclusive_scan<kUniquePointsThreads>(
       at, summary.inner_starts + (first_starts ? 1u : 0u), 0u, AddCounts{}, shared.count);
+  // Only the weights of the block's values need zeroing (the batch's memset would clear room for
+  // 65,536 of them per block).
+  for (std::uint32_t i = at.thread(); i < numbering.total; i += at.threads())
+    problem.point_weights[i] = 0.0;
+  at.sync();
   emit_unique_values(
       problem.histogram, first_key, kKeysPerThread, bf16, request.rounding_table, first_starts,
       numbering.before, problem.points,

@@ -11,21 +11,19 @@
 
 namespace kmlut::cuda {
 
-struct ColumnCandidate {
-  double value;
-  numeric::dp::Index column;
-};
+using numeric::dp::Candidate;
 
 struct LeftmostSmaller {
-  KMLUT_HD ColumnCandidate operator()(const ColumnCandidate& a, const ColumnCandidate& b) const {
-    return b.value < a.value || (b.value == a.value && b.column < a.column) ? b : a;
+  KMLUT_HD Candidate operator()(const Candidate& a, const Candidate& b) const {
+    return numeric::dp::precedes(b, a) ? b : a;
   }
 };
 
 // The block's shared scratch of a GridCta.
 template <unsigned kThreads>
 struct CtaShared {
-  ReduceScratch<kThreads, ColumnCandidate> minimum;
+  ReduceScratch<kThreads, Candidate> minimum;
+  Candidate candidates[kThreads];
 };
 
 template <unsigned kThreads, class Thread>
@@ -43,10 +41,10 @@ class GridCta {
   // Every lane's leftmost minimum in, the overall one out: the smallest value, and among equal
   // values the smallest column (a lane without columns passes the largest Index).
   KMLUT_HD Index leftmost_min(double value, Index column) {
-    return block_reduce<kThreads>(at_, ColumnCandidate{value, column}, LeftmostSmaller{},
-                                  shared_.minimum)
+    return block_reduce<kThreads>(at_, Candidate{value, column}, LeftmostSmaller{}, shared_.minimum)
         .column;
   }
+  KMLUT_HD Candidate* candidates() { return shared_.candidates; }
 
  private:
   const Thread& at_;

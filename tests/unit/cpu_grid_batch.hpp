@@ -52,6 +52,10 @@ struct GridBatchResult {
 
 class CpuGridBatch {
  public:
+  // `exact_dp_threads`: the DP's block size, one of the kernel's (is_exact_dp_block_size).
+  explicit CpuGridBatch(unsigned exact_dp_threads = cuda::kExactDpThreads)
+      : exact_dp_threads_(exact_dp_threads) {}
+
   // `dp_region_bytes`: the DP workspace's room beyond the batch's layout (at least one problem's);
   // 0 for every problem's largest possible workspace. `one_pass`: plan the second phases before
   // the first run, as BatchSlot does when every problem's largest workspace fits.
@@ -68,7 +72,9 @@ class CpuGridBatch {
         layout_.dp_reserve_bytes,
         dp_region_bytes == 0 ? cuda::dp_bytes_for_largest_problems(jobs_) : dp_region_bytes);
     device_.assign((layout_.device_bytes + region) / sizeof(Word) + 1, Word{});
-    std::memset(device_.data(), 0xA5, device_.size() * sizeof(Word));
+    // 0x41 bytes read as 2.3e6 in a double and 1.1e9 in a count: a sum into memory nobody zeroed
+    // shows (0xA5 bytes are a double of 1e-106, which vanishes when added to a count).
+    std::memset(device_.data(), 0x41, device_.size() * sizeof(Word));
     pinned_.assign(layout_.pinned_bytes / sizeof(Word) + 1, Word{});
     buffers_ = {bytes(device_), layout_.device_bytes + region, bytes(pinned_)};
 
@@ -169,14 +175,15 @@ class CpuGridBatch {
     const auto* requests = device_at<const cuda::DeviceRequest>(layout_.requests);
     const auto* problems = device_at<const cuda::DeviceProblem>(layout_.problem_descriptors);
     const auto* ids = device_at<const std::uint32_t>(layout_.problem_ids);
-    using DpShared = cuda::CtaShared<cuda::kExactDpThreads>;
     for (std::size_t w = 0; w + 1 < phases.dp_waves.size(); ++w) {
       const std::uint32_t* wave = ids + phases.dp_waves[w];
-      run_grid<DpShared>(static_cast<unsigned>(phases.dp_waves[w + 1] - phases.dp_waves[w]),
-                         cuda::kExactDpThreads, [&](const CpuThread& at, DpShared& shared) {
-                           cuda::exact_dp_body<cuda::kExactDpThreads>(at, requests, problems, wave,
-                                                                      shared);
-                         });
+      const auto blocks = static_cast<unsigned>(phases.dp_waves[w + 1] - phases.dp_waves[w]);
+      if (exact_dp_threads_ == 32)
+        run_exact_dp<32>(requests, problems, wave, blocks);
+      else if (exact_dp_threads_ == 64)
+        run_exact_dp<64>(requests, problems, wave, blocks);
+      else
+        run_exact_dp<256>(requests, problems, wave, blocks);
     }
     run_grid<char>(
         static_cast<unsigned>((phases.problem_ids.size() + cuda::kLutQuantizationThreads - 1) /
@@ -209,6 +216,16 @@ class CpuGridBatch {
             phases.pack_chunks.size() * sizeof(cuda::ErrorSums));
   }
 
+  template <unsigned kThreads>
+  void run_exact_dp(const cuda::DeviceRequest* requests, const cuda::DeviceProblem* problems,
+                    const std::uint32_t* wave, unsigned blocks) {
+    using DpShared = cuda::CtaShared<kThreads>;
+    run_grid<DpShared>(blocks, kThreads, [&](const CpuThread& at, DpShared& shared) {
+      cuda::exact_dp_body<kThreads>(at, requests, problems, wave, shared);
+    });
+  }
+
+  unsigned exact_dp_threads_;
   std::vector<cuda::DeviceJob> owned_jobs_;
   std::vector<const cuda::DeviceJob*> jobs_;
   cuda::BatchLayout layout_;

@@ -203,9 +203,9 @@ void expect_identical(const PalettizeResult& grid, const PalettizeResult& cpu,
 
 void expect_requests_match_cpu(const std::vector<PalettizeRequest>& requests,
                                std::size_t dp_region_bytes, std::size_t expected_waves_at_least,
-                               bool one_pass) {
+                               bool one_pass, unsigned exact_dp_threads = cuda::kExactDpThreads) {
   const std::vector<PalettizeResult> cpu = make_cpu_backend(1)->run_batch(requests);
-  CpuGridBatch batch;
+  CpuGridBatch batch(exact_dp_threads);
   const testing_support::GridBatchResult grid = batch.run(requests, dp_region_bytes, one_pass);
   EXPECT_TRUE(grid.for_cpu.empty());
   EXPECT_GE(grid.dp_waves, expected_waves_at_least);
@@ -214,8 +214,10 @@ void expect_requests_match_cpu(const std::vector<PalettizeRequest>& requests,
 }
 
 void expect_grid_matches_cpu(std::vector<Case>& cases, std::size_t dp_region_bytes,
-                             std::size_t expected_waves_at_least, bool one_pass = false) {
-  expect_requests_match_cpu(requests_of(cases), dp_region_bytes, expected_waves_at_least, one_pass);
+                             std::size_t expected_waves_at_least, bool one_pass = false,
+                             unsigned exact_dp_threads = cuda::kExactDpThreads) {
+  expect_requests_match_cpu(requests_of(cases), dp_region_bytes, expected_waves_at_least, one_pass,
+                            exact_dp_threads);
 }
 
 TEST(CudaGridKernels, RaggedBatchMatchesTheCpuBackend) {
@@ -432,6 +434,17 @@ TEST(CudaGridKernels, AllValuesBlockBeyondTheDpsPointsGoesToTheCpu) {
   EXPECT_EQ(grid.for_cpu, (std::vector<std::size_t>{0}));
   const std::vector<PalettizeResult> cpu = make_cpu_backend(1)->run_batch(requests);
   expect_identical(grid.results[1], cpu[1], requests[1]);
+}
+
+// The DP kernel's smaller blocks: teams of lanes on the coarse levels of each layer come out
+// smaller, rows per lane more, and the decisions, LUTs and indices stay the CPU's.
+TEST(CudaGridKernels, DpBlocksOf32And64ThreadsMatchTheCpuBackend) {
+  for (const unsigned threads : {32u, 64u}) {
+    SCOPED_TRACE(std::to_string(threads) + " threads");
+    std::vector<Case> cases = ragged_cases();
+    cases.push_back(large_case(128, 160, 4, 23));
+    expect_grid_matches_cpu(cases, 0, 1, false, threads);
+  }
 }
 
 class FlaggedRequests : public testing::TestWithParam<bool> {};

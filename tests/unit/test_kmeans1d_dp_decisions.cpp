@@ -219,8 +219,10 @@ Points draw_points(int family, Index n, Rng& rng) {
 }
 constexpr int kFamilies = 8;
 
-// Checks one problem: the argmin table on one lane and, up to `max_n_on_lanes` points, on three
-// (the thread barriers make large problems slow; small ones cover every branch), and
+// Checks one problem: the argmin table on one lane (SMAWK and Knuth's sequential scans) and, up to
+// `max_n_on_lanes` points, on three and eight (divide and conquer, rows shared by teams of lanes of
+// every size from 1 to 8; the thread barriers make large problems slow; small ones cover every
+// branch), and
 // ExactKMeans1D's partition with its default, table-only and linear-memory recovery.
 template <class PrefixSums>
 void expect_leftmost_decisions(const Points& p, const PrefixSums& sums, Index k,
@@ -228,7 +230,7 @@ void expect_leftmost_decisions(const Points& p, const PrefixSums& sums, Index k,
   const auto n = static_cast<Index>(p.x.size());
   const std::string label = p.kind + ", n " + std::to_string(n) + ", k " + std::to_string(k);
   const Decisions expected = exhaustive_decisions(sums, n, k);
-  for (unsigned lanes : {1u, 3u}) {
+  for (unsigned lanes : {1u, 3u, 8u}) {
     if (lanes > 1 && n > max_n_on_lanes)
       continue;
     const std::string difference =

@@ -17,10 +17,12 @@ using testing_support::Barrier;
 // A Cta of `size` CPU threads, with a runtime lane count (kernels/grid/grid_cta.hpp's GridCta fixes
 // its lane count at compile time).
 struct SharedLanes {
-  explicit SharedLanes(unsigned size) : barrier(size), values(size), columns(size) {}
+  explicit SharedLanes(unsigned size)
+      : barrier(size), values(size), columns(size), candidates(size) {}
   Barrier barrier;
   std::vector<double> values;
   std::vector<Index> columns;
+  std::vector<numeric::dp::Candidate> candidates;
   Index result = 0;
 };
 
@@ -50,6 +52,7 @@ class ThreadLane {
     sync();
     return shared_.result;
   }
+  numeric::dp::Candidate* candidates() { return shared_.candidates.data(); }
 
  private:
   SharedLanes& shared_;

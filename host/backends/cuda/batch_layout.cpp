@@ -64,7 +64,6 @@ BatchLayout lay_out_batch(const std::vector<const DeviceJob*>& jobs) {
     for (std::uint64_t b = 0; b < job->blocks(); ++b, ++problem) {
       ProblemPlacement& place = layout.problems[problem];
       place.histogram = device.take(numeric::kPatternKeys * sizeof(std::uint32_t));
-      place.point_weights = device.take(job->max_points() * sizeof(double));
     }
   }
   layout.zeroed_end = device.size();
@@ -104,6 +103,8 @@ BatchLayout lay_out_batch(const std::vector<const DeviceJob*>& jobs) {
     for (std::uint64_t b = 0; b < job.blocks(); ++b, ++problem) {
       ProblemPlacement& problem_place = layout.problems[problem];
       problem_place.points = device.take(job.max_points() * sizeof(double));
+      // Zeroed by the unique-points phase, as far as the block's values reach.
+      problem_place.point_weights = device.take(job.max_points() * sizeof(double));
       problem_place.cluster_of_key = device.take(numeric::kPatternKeys);
       problem_place.cluster_ends = device.take(job.lut_entries() * sizeof(std::uint32_t));
       problem_place.means = device.take(job.lut_entries() * sizeof(double));

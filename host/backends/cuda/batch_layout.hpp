@@ -68,7 +68,7 @@ struct BatchLayout {
   std::size_t problem_ids = 0;
   std::size_t pack_chunks = 0;
   std::size_t descriptor_bytes = 0;
-  // device: zeroed before the first phase (request status, histograms, point weights)
+  // device: zeroed before the first phase (request status, histograms)
   std::size_t zeroed_begin = 0;
   std::size_t zeroed_end = 0;
   std::size_t status = 0;

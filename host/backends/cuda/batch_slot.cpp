@@ -24,10 +24,11 @@ void copy_to_host(void* pinned, const void* device, std::size_t bytes, cudaStrea
 }  // namespace
 
 BatchSlot::BatchSlot(DeviceRoundingTables& rounding_tables, std::size_t device_budget,
-                     std::size_t flush_cache_bytes)
+                     std::size_t flush_cache_bytes, unsigned exact_dp_threads)
     : rounding_tables_(rounding_tables),
       device_budget_(device_budget),
-      flush_cache_bytes_(flush_cache_bytes) {}
+      flush_cache_bytes_(flush_cache_bytes),
+      exact_dp_threads_(exact_dp_threads) {}
 
 template <class Step>
 void BatchSlot::in_phase(const char* phase, Step&& step) {
@@ -141,7 +142,7 @@ void BatchSlot::run_second_phases() {
   const std::vector<std::size_t>& waves = phases_.dp_waves;
   for (std::size_t w = 0; w + 1 < waves.size(); ++w) {
     launch_exact_dp(requests, problems, ids + waves[w],
-                    static_cast<std::uint32_t>(waves[w + 1] - waves[w]), stream);
+                    static_cast<std::uint32_t>(waves[w + 1] - waves[w]), exact_dp_threads_, stream);
   }
   launch_lut_quantization(requests, problems, ids,
                           static_cast<std::uint32_t>(phases_.problem_ids.size()), stream);

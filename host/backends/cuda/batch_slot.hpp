@@ -26,10 +26,10 @@ namespace kmlut::cuda {
 
 class BatchSlot {
  public:
-  // `device_budget`: bytes of device memory this slot may hold; `flush_cache_bytes`: see
-  // CudaBackendOptions.
+  // `device_budget`: bytes of device memory this slot may hold; `flush_cache_bytes` and
+  // `exact_dp_threads`: see CudaBackendOptions.
   BatchSlot(DeviceRoundingTables& rounding_tables, std::size_t device_budget,
-            std::size_t flush_cache_bytes);
+            std::size_t flush_cache_bytes, unsigned exact_dp_threads);
 
   bool holds_batch() const { return !jobs_.empty(); }
 
@@ -67,6 +67,7 @@ class BatchSlot {
   PinnedBuffer pinned_;
   DeviceBuffer cache_flush_;
   std::size_t flush_cache_bytes_;
+  unsigned exact_dp_threads_;
   Event first_phases_done_;
   Event results_ready_;
   Event compute_begin_{true};

@@ -11,6 +11,7 @@
 #include "host/backends/cuda/device_job.hpp"
 #include "host/backends/cuda/device_rounding_tables.hpp"
 #include "host/backends/cuda/tensor_pieces.hpp"
+#include "host/backends/cuda/two_slot_schedule.hpp"
 #include "host/backends/cuda/vector_fit_driver.hpp"
 #include "kernels/cuda_api.hpp"
 #include "kernels/cuda_check.cuh"
@@ -38,8 +39,10 @@ class CudaBackend final : public Backend {
             options.cpu_threads, make_device_vector_fitter(options.device))),
         slot_budget_(device_memory_budget(options) / 2),
         pinned_per_slot_(options.pinned_bytes_per_slot),
-        slots_{BatchSlot(rounding_tables_, slot_budget_, options.flush_cache_bytes),
-               BatchSlot(rounding_tables_, slot_budget_, options.flush_cache_bytes)} {}
+        slots_{BatchSlot(rounding_tables_, slot_budget_, options.flush_cache_bytes,
+                         options.exact_dp_threads),
+               BatchSlot(rounding_tables_, slot_budget_, options.flush_cache_bytes,
+                         options.exact_dp_threads)} {}
 
   ~CudaBackend() override { (void)cudaSetDevice(device_); }  // the slots free on their device
 
@@ -84,24 +87,12 @@ class CudaBackend final : public Backend {
   }
 
  private:
-  // Batch b goes through slot b % 2: while the host stages batch b and the device computes its
-  // first phases, the other slot's batch b − 1 finishes on the device.
+  // Batch b goes through slot b % 2 (two_slot_schedule.hpp): the device clusters batch b − 1
+  // while the host stages batch b.
   void run_on_device(const std::vector<std::vector<const DeviceJob*>>& batches,
                      std::vector<PalettizeResult>& results, std::vector<std::size_t>& for_cpu) {
-    for (std::size_t b = 0; b < batches.size(); ++b) {
-      BatchSlot& slot = slots_[b % 2];
-      if (slot.holds_batch())
-        slot.collect(results, for_cpu, timings_);
-      slot.start(batches[b]);
-      if (b > 0)
-        slots_[(b - 1) % 2].finish_on_device();
-    }
-    if (!batches.empty())
-      slots_[(batches.size() - 1) % 2].finish_on_device();
-    for (std::size_t b = batches.size() < 2 ? 0 : batches.size() - 2; b < batches.size(); ++b) {
-      if (slots_[b % 2].holds_batch())
-        slots_[b % 2].collect(results, for_cpu, timings_);
-    }
+    run_through_two_slots(batches, slots_,
+                          [&](BatchSlot& slot) { slot.collect(results, for_cpu, timings_); });
   }
 
   static void run_subset(Backend& backend, const std::vector<PalettizeRequest>& requests,

@@ -25,6 +25,8 @@ struct CudaBackendOptions {
   // Benchmarks only: bytes of scratch written after each upload, so that the timed phases do not
   // find the weights just uploaded in the L2 cache (0 = none).
   std::size_t flush_cache_bytes = 0;
+  // Threads per block of the exact DP: 32, 64 or 256 (benchmarks compare them).
+  unsigned exact_dp_threads = 256;
 };
 
 // Device time of one batch, from events on its stream (milliseconds): an event after each phase.

@@ -14,6 +14,7 @@
 #include "kmlut/numeric/cluster_cost.hpp"
 #include "kmlut/numeric/host_device.hpp"
 #include "kmlut/numeric/kmeans1d_dp.hpp"
+#include "kmlut/numeric/lane_prefix_sums.hpp"
 
 namespace kmlut::numeric {
 
@@ -59,10 +60,8 @@ KMLUT_HD dp::Index solve_distinct_points(Cta& cta, const double* x, const double
   double* const sum_w = work.prefix_sums;
   double* const sum_wx = sum_w + n + 1;
   double* const sum_wxx = sum_wx + n + 1;
-  // Sequential, as on the CPU: a parallel scan would round differently.
-  if (cta.is_leader())
-    fill_prefix_sums(x, w, n, sum_w, sum_wx, sum_wxx);
-  cta.sync();
+  // The two DP rows (contiguous) are the lanes' scratch before the layers need them.
+  fill_prefix_sums_on_lanes(cta, x, w, n, sum_w, sum_wx, sum_wxx, work.table.rows[0]);
   if (clusters == n) {
     for (dp::Index j = cta.rank(); j < clusters; j += cta.size())
       ends[j] = j + 1;

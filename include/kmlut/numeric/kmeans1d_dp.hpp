@@ -7,10 +7,11 @@
 //
 // A `Cta` policy says how many lanes share the work of one problem: CpuLane is one lane (the CPU
 // solver), the CUDA backend passes a thread block. Only steps whose result cannot depend on the
-// split run on several lanes: a row's minimum is always found by one lane scanning its window in
-// order, and every window is bounded by argmins that coarser levels fixed before (all windows of
-// a level are known before any of them is scanned). SMAWK's REDUCE is a sequential stack, and a
-// Knuth-bounded row waits for the row after it: both run on the leader lane. Every lane must call
+// split run on several lanes: every window is bounded by argmins that coarser levels fixed before
+// (all windows of a level are known before any of them is scanned), and a window split among lanes
+// is merged by (value, column), which gives the leftmost minimum whatever the split. SMAWK's
+// REDUCE is a sequential stack and a Knuth-bounded row waits for the row after it, so several
+// lanes solve a layer by divide and conquer instead (shared_layer_minima). Every lane must call
 // the functions taking a Cta, in the same order.
 #pragma once
 
@@ -27,6 +28,19 @@ using Index = std::uint32_t;
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
+// A row's minimum found by one lane over its share of a window.
+struct Candidate {
+  double value;
+  Index column;
+};
+
+// Whether `a` comes before `b` among a row's entries: a smaller value, or an equal one further
+// left. A scan with strict `<` in column order keeps exactly this one, so merging lanes' shares by
+// it gives a sequential scan's (value, column) whatever the split.
+KMLUT_HD inline bool precedes(const Candidate& a, const Candidate& b) {
+  return a.value < b.value || (a.value == b.value && a.column < b.column);
+}
+
 // One lane doing all the work: the CPU solver. The CUDA backend's thread-block policy has the
 // same members.
 struct CpuLane {
@@ -37,6 +51,10 @@ struct CpuLane {
   // The column with the smallest value over all lanes, the leftmost among equal values; every
   // lane passes its own leftmost minimum.
   KMLUT_HD Index leftmost_min(double, Index column) { return column; }
+  // One slot per lane that every lane can read after a sync (shared_layer_minima merges its teams'
+  // shares there); one lane never merges.
+  KMLUT_HD Candidate* candidates() { return &slot; }
+  Candidate slot;
 };
 
 // One DP layer as a matrix over a range of points: entry (r, c), c < r, is the cost of the
@@ -382,6 +400,94 @@ KMLUT_HD inline bool use_strided_knuth_bounds(Index layer, Index length) {
   return layer >= 3 && std::size_t{layer} * (layer - 1) * kStridedKnuthMaxShift >= length;
 }
 
+// The leftmost minimum of row r over the columns [begin, end] that `member` of a team of `team`
+// lanes scans: every team-th column from begin + member (adjacent lanes read adjacent columns).
+// A member without columns returns a candidate that every real one precedes.
+template <class Layer>
+KMLUT_HD Candidate scan_share(const Layer& layer, Index r, Index begin, Index end, Index member,
+                              Index team) {
+  Candidate best{kInfinity, ~Index{0}};
+  for (Index c = begin + member; c <= end; c += team) {
+    const double value = layer(r, c);
+    if (best.column == ~Index{0} || value < best.value)
+      best = {value, c};
+  }
+  return best;
+}
+
+// Row minima of a layer on several lanes: rows [first_row, first_row + count) against as many
+// columns from first_row − 1 on, level by level from the single middle row of scan_level's
+// coarsest level down to every row, each row scanning between the argmins of its neighbours on
+// the coarser levels (INTERPOLATE's windows, which the finest levels of layer_minima scan too).
+// A level of few rows gives each row a team of lanes (a power of two) that splits its window and
+// merges the shares through Cta::candidates(); once rows outnumber lanes, each lane takes whole
+// rows. Every level reads about count + rows entries, spread over all lanes, against SMAWK's
+// sequential REDUCE over every column. `lower` (may be null) holds the previous layer's argmins,
+// Knuth's lower bound (knuth_layer_minima), which narrows the coarse levels' windows to about the
+// argmins' shift; like the sequential scans, row first_row + count − 1 takes the bound of row
+// first_row + count − 2, and a window the bounds leave empty is its end alone.
+template <class Layer, class Cta>
+KMLUT_HD void shared_layer_minima(Cta& cta, const Layer& layer, Index first_row, Index count,
+                                  const Index* lower, double* values, Index* argmins) {
+  const Index first_column = first_row - 1;
+  const Index last_row = first_row + count - 1;
+  int top = 0;
+  while ((count >> (top + 1)) != 0)
+    ++top;
+  for (int level = top; level >= 0; --level) {
+    const Rows rows = scan_level(first_row, count, level);
+    const Index solved = (rows.count + 1) / 2;  // the even positions; the odd ones are coarser
+    Index team = 1;
+    while (2 * team * solved <= cta.size())
+      team *= 2;
+    const auto window_of = [&](Index i, Index& begin, Index& end) {
+      const Index t = 2 * i;
+      const Index r = rows[t];
+      begin = t == 0 ? first_column : argmins[rows[t - 1]];
+      end = t + 1 < rows.count ? argmins[rows[t + 1]] : last_row - 1;
+      end = end < r - 1 ? end : r - 1;
+      if (lower != nullptr) {
+        const Index bound = lower[r < last_row ? r : last_row - 1];
+        begin = bound > begin ? bound : begin;
+      }
+      begin = begin < end ? begin : end;
+      return r;
+    };
+    if (team == 1) {
+      for (Index i = cta.rank(); i < solved; i += cta.size()) {
+        Index begin, end;
+        const Index r = window_of(i, begin, end);
+        const Candidate best = scan_share(layer, r, begin, end, 0, 1);
+        values[r] = best.value;
+        argmins[r] = best.column;
+      }
+    } else {
+      // One round: team · solved <= size, so the teams cover every row once.
+      const Index i = cta.rank() / team;
+      const Index member = cta.rank() % team;
+      Index begin = 0, end = 0, r = 0;
+      Candidate share{kInfinity, ~Index{0}};
+      if (i < solved) {
+        r = window_of(i, begin, end);
+        share = scan_share(layer, r, begin, end, member, team);
+      }
+      Candidate* const slots = cta.candidates();
+      slots[cta.rank()] = share;
+      cta.sync();
+      if (i < solved && member == 0) {
+        Candidate best = share;
+        for (Index m = 1; m < team; ++m) {
+          if (precedes(slots[cta.rank() + m], best))
+            best = slots[cta.rank() + m];
+        }
+        values[r] = best.value;
+        argmins[r] = best.column;
+      }
+    }
+    cta.sync();
+  }
+}
+
 // Layers 1..layers of the DP for `clusters` clusters over `length` points. Layer l only needs the
 // rows [l, l + length − clusters]: fewer points cannot form l clusters, more leave too few for the
 // rest. Layer l's argmins go to argmins + (l − 2)·stride. Returns the buffer holding the last
@@ -401,7 +507,13 @@ KMLUT_HD double* run_layers(Cta& cta, Layer layer, Index length, Index clusters,
   for (Index l = 2; l <= layers; ++l) {
     layer.prev = row;
     bool solved = false;
-    if (l >= knuth_from && use_knuth_bounds(l, length)) {
+    if (cta.size() > 1) {
+      // Knuth's lower bounds need the previous layer's argmins beside this layer's (a table).
+      const bool bounded = stride != 0 && use_knuth_bounds(l, length);
+      shared_layer_minima(cta, layer, l, span + 1, bounded ? argmins - stride : nullptr, spare,
+                          argmins);
+      solved = true;
+    } else if (l >= knuth_from && use_knuth_bounds(l, length)) {
       // Rows depend on each other: one lane scans, and tells the others whether it finished.
       Index finished = 0;
       if (cta.is_leader())
@@ -412,7 +524,7 @@ KMLUT_HD double* run_layers(Cta& cta, Layer layer, Index length, Index clusters,
         knuth_from = l + 1 + knuth_pause;
         knuth_pause *= 2;
       }
-    } else if (cta.size() == 1 && l >= knuth_from && use_strided_knuth_bounds(l, length)) {
+    } else if (l >= knuth_from && use_strided_knuth_bounds(l, length)) {
       solved = strided_knuth_layer_minima(layer, l, span + 1, argmins - stride, spare, argmins);
       if (!solved) {
         knuth_from = l + 1 + knuth_pause;
