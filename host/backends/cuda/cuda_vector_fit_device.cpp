@@ -74,8 +74,8 @@ cpu::VectorFitter make_device_vector_fitter(int device) {
     CudaVectorFitDevice device;
   };
   auto shared = std::make_shared<Shared>();
-  return [shared](const cpu::VectorPoints& points, const cpu::LloydOptions& options,
-                  const cpu::ChunkRunner& runner) {
+  return [shared, device](const cpu::VectorPoints& points, const cpu::LloydOptions& options,
+                          const cpu::ChunkRunner& runner) {
     const std::lock_guard<std::mutex> lock(shared->mutex);
     // The CPU backend's pool threads call this; none of them has made `device` current.
     KMLUT_CUDA_CHECK(cudaSetDevice(device));
