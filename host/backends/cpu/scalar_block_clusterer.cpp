@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "host/backends/cpu/float_radix_sort.hpp"
@@ -56,6 +57,16 @@ double clustered_value(std::uint16_t pattern, const float* rounding_table) {
 // fp16's finite range when its keys lie between them.
 const std::uint32_t kLowestHalfRangeBf16Key = FastModeHistogram::key_of(0xC77Fu);
 const std::uint32_t kHighestHalfRangeBf16Key = FastModeHistogram::key_of(0x477Fu);
+
+// The first cluster whose largest value is not below `value`: std::lower_bound over `upper`
+// (ascending, padded with +inf to a power of two), as a search without branches, whose steps do
+// not depend on the data.
+std::uint8_t cluster_below(const std::vector<double>& upper, double value) {
+  std::size_t first = 0;
+  for (std::size_t step = upper.size() / 2; step > 0; step /= 2)
+    first += upper[first + step - 1] < value ? step : 0;
+  return static_cast<std::uint8_t>(first + (upper[first] < value ? 1 : 0));
+}
 
 // Σ of the lanes in a fixed order, whatever the target.
 double sum_lanes(const double (&lanes)[kErrorLanes]) {
@@ -114,11 +125,8 @@ ScalarBlockOutcome ScalarBlockClusterer::cluster_as(const ScalarBlockTask& task)
     });
   } else {
     assign<Tag>(task, outcome, [&](const Storage* values, std::uint8_t* indices, std::size_t n) {
-      for (std::size_t i = 0; i < n; ++i) {
-        const double value = Tag::Format::to_double(values[i]);
-        indices[i] = static_cast<std::uint8_t>(
-            std::lower_bound(upper_.begin(), upper_.end(), value) - upper_.begin());
-      }
+      for (std::size_t i = 0; i < n; ++i)
+        indices[i] = cluster_below(upper_, Tag::Format::to_double(values[i]));
     });
   }
   outcome.seconds.assign = laps.lap();
@@ -383,6 +391,10 @@ void ScalarBlockClusterer::solve_all_values(const ScalarBlockTask& task, Laps& l
   upper_.clear();
   for (std::size_t end : ends_)
     upper_.push_back(sorted_[end - 1]);
+  std::size_t padded = 1;
+  while (padded < upper_.size())
+    padded *= 2;
+  upper_.resize(padded, std::numeric_limits<double>::infinity());
 }
 
 template <class Tag>

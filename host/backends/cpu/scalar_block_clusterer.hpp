@@ -118,7 +118,7 @@ class ScalarBlockClusterer {
   std::vector<KeyedWeight> keyed_weights_;  // ... with their sensitivities
   std::vector<KeyedWeight> keyed_weight_scratch_;
   std::vector<std::size_t> ends_;  // all-values path: cluster ends over `sorted_`
-  std::vector<double> upper_;      // all-values path: the largest value of each cluster
+  std::vector<double> upper_;      // all-values path: the largest value of each cluster, +inf after
 };
 
 }  // namespace kmlut::cpu
