@@ -18,16 +18,28 @@ using Halves = std::uint16_t __attribute__((vector_size(2 * kLanes)));
 using Floats = float __attribute__((vector_size(4 * kLanes)));
 using ErrorDoubles = double __attribute__((vector_size(8 * kErrorLanes)));
 
+// A whole vector is one constant-size copy (a plain vector load or store); only a run's last
+// partial vector copies element by element, into zeros.
 template <class Vector, class Element>
 Vector load(const Element* from, std::size_t count) {
   Vector v{};
-  std::memcpy(&v, from, count * sizeof(Element));
+  if (count * sizeof(Element) == sizeof v) {
+    std::memcpy(&v, from, sizeof v);
+  } else {
+    for (std::size_t i = 0; i < count; ++i)
+      v[i] = from[i];
+  }
   return v;
 }
 
 template <class Vector, class Element>
 void store(const Vector& v, Element* to, std::size_t count) {
-  std::memcpy(to, &v, count * sizeof(Element));
+  if (count * sizeof(Element) == sizeof v) {
+    std::memcpy(to, &v, sizeof v);
+  } else {
+    for (std::size_t i = 0; i < count; ++i)
+      to[i] = v[i];
+  }
 }
 
 // FastModeHistogram::key_of per lane: a negative pattern's bits flipped, a positive one's sign set.
@@ -88,7 +100,9 @@ KeyRange keys_of_floats(const float* values, std::size_t n, std::uint16_t* keys,
   Words outside{};
   for (std::size_t i = 0; i < n; i += kLanes) {
     const std::size_t count = n - i < kLanes ? n - i : kLanes;
-    const Words bits = load<Words>(values + i, count);  // padding: +0, inside fp16's range
+    const Floats value = load<Floats>(values + i, count);  // padding: +0, inside fp16's range
+    Words bits;
+    std::memcpy(&bits, &value, sizeof bits);
     Words key = key_of(half_bits(bits));
     store(__builtin_convertvector(key, Halves), keys + i, count);
     if (count < kLanes) {
