@@ -116,6 +116,7 @@ std::vector<TensorPalettization> palettize_tensors(const std::vector<TensorReque
     // The same check a checkpoint's tensors pass before clustering, values included.
     out[i].result.skip_reason = preflight_skip_reason(out[i].request, /*check_values=*/true);
     if (out[i].result.skip_reason.empty()) {
+      out[i].request.values_checked = true;
       to_run.push_back(out[i].request);
       ran.push_back(i);
     }

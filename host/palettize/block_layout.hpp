@@ -39,13 +39,22 @@ struct BlockRuns {
   // the runs laid end to end): a chunk of the block, for splitting one block across threads.
   template <class Visit>
   void for_each_between(std::uint64_t begin, std::uint64_t end, Visit&& visit) const {
+    for_each_span_between(begin, end, [&](std::uint64_t start, std::uint64_t stop) {
+      for (std::uint64_t i = start; i < stop; ++i)
+        visit(i);
+    });
+  }
+
+  // The same walk as contiguous spans: visit(start, stop) for flat elements [start, stop), in
+  // order, at most one per run.
+  template <class VisitSpan>
+  void for_each_span_between(std::uint64_t begin, std::uint64_t end, VisitSpan&& visit) const {
     std::uint64_t run = begin / run_length;
     std::uint64_t offset = begin % run_length;
     for (std::uint64_t position = begin; position < end; ++run, offset = 0) {
       const std::uint64_t start = first + run * run_stride;
       const std::uint64_t stop = start + std::min(run_length, offset + (end - position));
-      for (std::uint64_t i = start + offset; i < stop; ++i)
-        visit(i);
+      visit(start + offset, stop);
       position += stop - start - offset;
     }
   }

@@ -1,5 +1,7 @@
 #include "host/palettize/preflight.hpp"
 
+#include <algorithm>
+
 #include "host/palettize/block_layout.hpp"
 #include "host/palettize/float_format_dispatch.hpp"
 #include "host/palettize/vector_block_layout.hpp"
@@ -33,9 +35,20 @@ std::string first_non_finite(const TensorView& weight) {
     using Tag = decltype(tag);
     const auto* w = static_cast<const typename Tag::Storage*>(weight.data);
     const std::uint64_t numel = weight.numel();
-    for (std::uint64_t i = 0; i < numel; ++i) {
-      if (!Tag::Format::is_finite(w[i]))
-        return "non-finite value at element " + std::to_string(i);
+    // A tile at a time without an early exit, a loop the compiler vectorises; the element is
+    // looked for only in a tile that has one.
+    constexpr std::uint64_t kTile = 4096;
+    for (std::uint64_t begin = 0; begin < numel; begin += kTile) {
+      const std::uint64_t end = std::min(numel, begin + kTile);
+      bool finite = true;
+      for (std::uint64_t i = begin; i < end; ++i)
+        finite &= Tag::Format::is_finite(w[i]);
+      if (finite)
+        continue;
+      for (std::uint64_t i = begin; i < end; ++i) {
+        if (!Tag::Format::is_finite(w[i]))
+          return "non-finite value at element " + std::to_string(i);
+      }
     }
     return {};
   });

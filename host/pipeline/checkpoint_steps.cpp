@@ -92,6 +92,7 @@ std::optional<Selected> preflight(const Checkpoint& input, const Job& job,
   const std::string reason = preflight_skip_reason(selected.request, /*check_values=*/true);
   input.release(ref);  // the values were read once for the check; keep memory flat
   if (reason.empty()) {
+    selected.request.values_checked = true;
     if (options.sensitivities != nullptr)
       attach_sensitivity(*options.sensitivities, selected);
     row.status = TensorStatus::Palettized;

@@ -36,6 +36,10 @@ struct PalettizeRequest {
   // Optional importance of each element (same shape as the weight, a float dtype; data null =
   // none): normalized as coreai_opt does, then weights the k-means objective.
   TensorView sensitivity;
+  // Set by a caller that has already run preflight_skip_reason with check_values on these values
+  // (the pipeline does, to plan the output before clustering): the backend then does not read
+  // the whole tensor once more to look for non-finite values.
+  bool values_checked = false;
 };
 
 // Where a backend's clustering time went, in seconds summed over blocks (blocks run side by side,

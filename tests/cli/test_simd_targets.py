@@ -2,7 +2,10 @@
 """The instruction set chosen at run time must not change a byte: `kmlut palettize` runs the same
 vector and scalar palettization with KMLUT_SIMD forcing each target this processor supports (read
 from /proc/cpuinfo here, not from kmlut) and with 1 and 2 threads, and every output file must be
-identical; a target that is unknown, or that the processor lacks, is refused with a message.
+identical; a target that is unknown, or that the processor lacks, is refused with a message. The
+scalar configurations (per tensor, grouped along either axis, every n_bits coreai_opt takes, fast mode and all
+values, per-channel scale, a block split into chunks) run on fp32, fp16 and bf16 files, and the
+report's SSE of every tensor must be identical too.
 
 Usage: test_simd_targets.py KMLUT_BINARY WORK_DIR
 """
@@ -33,6 +36,27 @@ CONFIG = {"kmeans_palettization_config": {
     }}}
 
 
+# Scalar configurations, one per tensor (module) name: name -> (shape, its module config).
+def scalar_spec(n_bits, fast=True, **weight):
+    return {"enable_fast_kmeans_mode": fast, "op_state_spec": {"weight": dict(n_bits=n_bits, **weight)}}
+
+
+SCALAR_MODULES = {
+    **{f"pt{b}": ((64, 48), scalar_spec(b)) for b in (1, 2, 3, 4, 6, 8)},
+    **{f"av{b}": ((64, 48), scalar_spec(b, fast=False)) for b in (1, 2, 3, 4, 6, 8)},
+    "g0": ((64, 48), scalar_spec(4, granularity={"type": "per_grouped_channel", "group_size": 16})),
+    "g1": ((48, 64), scalar_spec(3, fast=False, granularity={"type": "per_grouped_channel",
+                                                             "axis": 1, "group_size": 8})),
+    "g1fast": ((48, 70), scalar_spec(6, granularity={"type": "per_grouped_channel", "axis": 1,
+                                                     "group_size": 7})),
+    "scale": ((64, 48), scalar_spec(4, enable_per_channel_scale=True)),
+    "chunks": ((600, 512), scalar_spec(4)),  # one block over two chunks of 2^18 elements
+}
+SCALAR_CONFIG = {"kmeans_palettization_config": {
+    "global_config": None,
+    "module_name_configs": {name: spec for name, (_, spec) in SCALAR_MODULES.items()}}}
+
+
 def processor_flags():
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -41,11 +65,20 @@ def processor_flags():
     return set()
 
 
-def write_safetensors(path, tensors):
+def stored_bytes(array, dtype):
+    if dtype == "F16":
+        return array.astype("<f2").tobytes()
+    bits = array.astype("<f4").view("<u4")
+    if dtype == "BF16":  # rounded to nearest even
+        return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype("<u2").tobytes()
+    return bits.tobytes()
+
+
+def write_safetensors(path, tensors, dtype="F32"):
     header, blobs, offset = {}, [], 0
     for name, array in tensors.items():
-        raw = array.astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(array.shape),
+        raw = stored_bytes(array, dtype)
+        header[name] = {"dtype": dtype, "shape": list(array.shape),
                         "data_offsets": [offset, offset + len(raw)]}
         blobs.append(raw)
         offset += len(raw)
@@ -60,12 +93,46 @@ def metadata_of(data):
     return json.loads(data[8:8 + length])["__metadata__"]
 
 
-def palettize(kmlut, source, config, output, target, threads):
+def palettize(kmlut, source, config, output, target, threads, report=None):
     env = dict(os.environ, KMLUT_SIMD=target)
+    extra = ["--report", report] if report else []
     result = subprocess.run([kmlut, "palettize", source, output, "--config", config, "--threads",
-                             str(threads), "--force", "--quiet"], env=env, capture_output=True,
-                            text=True, timeout=600)
+                             str(threads), "--force", "--quiet"] + extra, env=env,
+                            capture_output=True, text=True, timeout=600)
     return result.returncode, result.stderr
+
+
+def check_scalar_configs(kmlut, work, targets):
+    rng = np.random.default_rng(7)
+    tensors = {f"{name}.weight": (rng.standard_t(4, size=shape) * 0.02).astype(np.float32)
+               for name, (shape, _) in SCALAR_MODULES.items()}
+    config = os.path.join(work, "scalar-config.json")
+    with open(config, "w") as f:
+        json.dump(SCALAR_CONFIG, f)
+    for dtype in ("F32", "F16", "BF16"):
+        source = os.path.join(work, f"scalar-{dtype}.safetensors")
+        write_safetensors(source, tensors, dtype)
+        outputs = {}
+        for target in targets:
+            for threads in (1, 2):
+                output = os.path.join(work, f"scalar-{dtype}-{target}-{threads}.safetensors")
+                report = output + ".json"
+                code, err = palettize(kmlut, source, config, output, target, threads, report)
+                if check(code == 0, f"{dtype} KMLUT_SIMD={target} --threads {threads} exits 0 "
+                                    f"({code}: {err})"):
+                    with open(output, "rb") as f, open(report) as r:
+                        sse = {t["name"]: t["sse"] for t in json.load(r)["tensors"]}
+                        outputs[(target, threads)] = (f.read(), sse)
+        reference = outputs.get(("baseline", 1))
+        if reference is None:
+            continue
+        check(all(reference[1][name] is not None and reference[1][name] > 0 for name in tensors),
+              f"{dtype}: every scalar tensor was palettized and measured")
+        for (target, threads), (data, sse) in outputs.items():
+            check(data == reference[0], f"{dtype} KMLUT_SIMD={target} --threads {threads}: the "
+                                        "same bytes as baseline with 1 thread")
+            check(sse == reference[1], f"{dtype} KMLUT_SIMD={target} --threads {threads}: the "
+                                       "same SSE per tensor as baseline with 1 thread")
 
 
 def main():
@@ -103,6 +170,8 @@ def main():
     for key, data in outputs.items():
         check(data == reference, f"KMLUT_SIMD={key[0]} --threads {key[1]}: the same bytes as "
                                  "baseline with 1 thread")
+
+    check_scalar_configs(kmlut, work, targets)
 
     code, err = palettize(kmlut, source, config, os.path.join(work, "bad.safetensors"),
                           "avx1024", 1)

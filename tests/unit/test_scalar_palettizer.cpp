@@ -245,5 +245,25 @@ TEST(ScalarPalettizer, SkipsWhatDoesNotFitWithAReason) {
       HasSubstr("rank >= 2"));
 }
 
+// The first non-finite element is the one named, in every dtype, wherever it lies among the
+// tiles the check scans (here past the first 4,096 elements, with a later one too), by the
+// preflight the pipeline runs and by a backend given an unchecked request.
+TEST(ScalarPalettizer, NamesTheFirstNonFiniteElement) {
+  const auto backend = make_cpu_backend(1);
+  for (const DType dtype : {DType::F16, DType::BF16, DType::F32, DType::F64}) {
+    for (const double bad : {double{NAN}, -double{INFINITY}}) {
+      std::vector<double> values = student_t(9000, 8);
+      values[8100] = NAN;
+      values[4101] = bad;
+      const OwnedTensor weight = make_tensor(dtype, {90, 100}, values);
+      SCOPED_TRACE(testing::Message() << dtype_name(dtype) << " " << bad);
+      EXPECT_EQ(preflight_skip_reason(request_for(weight, 4), /*check_values=*/true),
+                "non-finite value at element 4101");
+      EXPECT_THAT(backend->run(request_for(weight, 4)).skip_reason,
+                  HasSubstr("non-finite value at element 4101"));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kmlut

@@ -83,8 +83,8 @@ struct Clusterers {
   std::vector<float> lut_entries;  // a LUT's entries as float32, for lut_qspec
 };
 
-// Rejects non-finite values and, with per-channel scale, computes s[r] = max |W[r, ...]| (0 -> 1)
-// and W / s rounded to the weight's dtype, as torch does.
+// Rejects non-finite values (unless the caller's preflight did) and, with per-channel scale,
+// computes s[r] = max |W[r, ...]| (0 -> 1) and W / s rounded to the weight's dtype, as torch does.
 template <class Tag>
 std::string scale_and_check(PreparedJob& job) {
   using Storage = typename Tag::Storage;
@@ -95,7 +95,7 @@ std::string scale_and_check(PreparedJob& job) {
   const std::uint64_t rows = numel / job.row_size;
   if (!job.request->spec.enable_per_channel_scale) {
     job.values = weight.data;
-    return palettize::first_non_finite(weight);
+    return job.request->values_checked ? std::string{} : palettize::first_non_finite(weight);
   }
   std::vector<Storage> scale(rows);
   for (std::uint64_t r = 0; r < rows; ++r) {

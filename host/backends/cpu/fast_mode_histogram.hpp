@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "host/backends/cpu/simd/scalar_kernels.hpp"
 #include "kmlut/numeric/fp16.hpp"
 
 namespace kmlut::cpu {
@@ -46,6 +47,18 @@ class FastModeHistogram {
     ++counts_[key];
     min_key_ = key < min_key_ ? key : min_key_;
     max_key_ = key > max_key_ ? key : max_key_;
+  }
+
+  // Adds a run of keys (key_of of each pattern) whose smallest and largest are `range`.
+  void add_keys(const std::uint16_t* keys, std::size_t n, KeyRange range) {
+    if (sorting_) {
+      keys_.insert(keys_.end(), keys, keys + n);
+      return;
+    }
+    for (std::size_t i = 0; i < n; ++i)
+      ++counts_[keys[i]];
+    min_key_ = range.min < min_key_ ? range.min : min_key_;
+    max_key_ = range.max > max_key_ ? range.max : max_key_;
   }
 
   // Adds the bins of `part` (which counts in bins) to this block's, and empties them: one block
@@ -92,6 +105,7 @@ class FastModeHistogram {
   void assign_clusters(const std::vector<std::size_t>& cluster_ends);
 
   std::uint8_t cluster_of(std::uint16_t pattern) const { return cluster_of_key_[key_of(pattern)]; }
+  std::uint8_t cluster_of_key(std::uint16_t key) const { return cluster_of_key_[key]; }
 
   // The index of the collected value a pattern merged into (valid after collect).
   std::uint32_t value_index_of(std::uint16_t pattern) const {

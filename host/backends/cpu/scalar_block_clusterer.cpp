@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "host/backends/cpu/float_radix_sort.hpp"
@@ -52,16 +53,25 @@ double clustered_value(std::uint16_t pattern, const float* rounding_table) {
   return rounding_table != nullptr ? rounding_table[half] : numeric::half_bits_to_float(half);
 }
 
-// Whether a value lies in fp16's finite range, ±65504 (fast mode's condition for the unique path).
-template <class Tag>
-bool in_half_range(typename Tag::Storage stored) {
-  if constexpr (Tag::dtype == DType::F16) {
-    return true;
-  } else if constexpr (Tag::dtype == DType::BF16) {
-    return (stored & 0x7FFFu) <= 0x477Fu;  // 0x477F = 65280, the largest bf16 below 65504
-  } else {
-    return std::fabs(stored) <= kHalfMax;
-  }
+// The largest bf16 below 65504 (65280) and its negative, as histogram keys: a bf16 block lies in
+// fp16's finite range when its keys lie between them.
+const std::uint32_t kLowestHalfRangeBf16Key = FastModeHistogram::key_of(0xC77Fu);
+const std::uint32_t kHighestHalfRangeBf16Key = FastModeHistogram::key_of(0x477Fu);
+
+// The first cluster whose largest value is not below `value`: std::lower_bound over `upper`
+// (ascending, padded with +inf to a power of two), as a search without branches, whose steps do
+// not depend on the data.
+std::uint8_t cluster_below(const std::vector<double>& upper, double value) {
+  std::size_t first = 0;
+  for (std::size_t step = upper.size() / 2; step > 0; step /= 2)
+    first += upper[first + step - 1] < value ? step : 0;
+  return static_cast<std::uint8_t>(first + (upper[first] < value ? 1 : 0));
+}
+
+// Σ of the lanes in a fixed order, whatever the target.
+double sum_lanes(const double (&lanes)[kErrorLanes]) {
+  return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
+         ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
 }
 
 }  // namespace
@@ -106,31 +116,34 @@ ScalarBlockOutcome ScalarBlockClusterer::cluster_as(const ScalarBlockTask& task)
     measure_from_histogram<Tag>(task, outcome);
   using Storage = typename Tag::Storage;
   if (outcome.unique_path) {
-    assign<Tag>(task, outcome, [&](Storage stored) {
-      return histogram_.cluster_of(histogram_pattern<Tag>(stored));
+    assign<Tag>(task, outcome, [&](const Storage* values, std::uint8_t* indices, std::size_t n) {
+      std::uint16_t keys[kTile];
+      KeyRange range;
+      keys_of<Tag>(values, n, keys, range);
+      for (std::size_t i = 0; i < n; ++i)
+        indices[i] = histogram_.cluster_of_key(keys[i]);
     });
   } else {
-    assign<Tag>(task, outcome, [&](Storage stored) {
-      const double value = Tag::Format::to_double(stored);
-      return static_cast<std::uint8_t>(std::lower_bound(upper_.begin(), upper_.end(), value) -
-                                       upper_.begin());
+    assign<Tag>(task, outcome, [&](const Storage* values, std::uint8_t* indices, std::size_t n) {
+      for (std::size_t i = 0; i < n; ++i)
+        indices[i] = cluster_below(upper_, Tag::Format::to_double(values[i]));
     });
   }
   outcome.seconds.assign = laps.lap();
   return outcome;
 }
 
-// Fills the histogram; false as soon as a value lies outside fp16's range.
+// Fills the histogram; false if a value lies outside fp16's range.
 template <class Tag>
 bool ScalarBlockClusterer::count_patterns(const ScalarBlockTask& task) {
   const auto* values = static_cast<const typename Tag::Storage*>(task.values);
   histogram_.begin(task.block.size());
   if (task.block.size() <= kChunkElements) {
     bool in_range = true;
-    task.block.for_each([&](std::uint64_t i) {
-      in_range = in_range && in_half_range<Tag>(values[i]);
-      histogram_.add(histogram_pattern<Tag>(values[i]));
-    });
+    task.block.for_each_span_between(
+        0, task.block.size(), [&](std::uint64_t start, std::uint64_t stop) {
+          in_range = count_span<Tag>(histogram_, values, start, stop) && in_range;
+        });
     histogram_.finish();
     return in_range;
   }
@@ -141,21 +154,63 @@ bool ScalarBlockClusterer::count_patterns(const ScalarBlockTask& task) {
   for (std::size_t w = 0; w < workers; ++w)
     partials_[w].begin(task.block.size());
   chunk_in_range_.assign((task.block.size() + kChunkElements - 1) / kChunkElements, 1);
-  over_chunks(task,
-              [&](unsigned worker, std::size_t chunk, std::uint64_t begin, std::uint64_t end) {
-                FastModeHistogram& partial = partials_[worker];
-                bool in_range = true;
-                task.block.for_each_between(begin, end, [&](std::uint64_t i) {
-                  in_range = in_range && in_half_range<Tag>(values[i]);
-                  partial.add(histogram_pattern<Tag>(values[i]));
-                });
-                chunk_in_range_[chunk] = in_range ? 1 : 0;
-              });
+  over_chunks(
+      task, [&](unsigned worker, std::size_t chunk, std::uint64_t begin, std::uint64_t end) {
+        bool in_range = true;
+        task.block.for_each_span_between(begin, end, [&](std::uint64_t start, std::uint64_t stop) {
+          in_range = count_span<Tag>(partials_[worker], values, start, stop) && in_range;
+        });
+        chunk_in_range_[chunk] = in_range ? 1 : 0;
+      });
   for (std::size_t w = 0; w < workers; ++w)
     histogram_.absorb(partials_[w]);
   histogram_.finish();
   return std::all_of(chunk_in_range_.begin(), chunk_in_range_.end(),
                      [](std::uint8_t in_range) { return in_range != 0; });
+}
+
+// Counts the flat elements [start, stop); false if one lies outside fp16's range.
+template <class Tag>
+bool ScalarBlockClusterer::count_span(FastModeHistogram& histogram,
+                                      const typename Tag::Storage* values, std::uint64_t start,
+                                      std::uint64_t stop) const {
+  bool in_range = true;
+  std::uint16_t keys[kTile];
+  for (std::uint64_t i = start; i < stop; i += kTile) {
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kTile, stop - i));
+    KeyRange range;
+    in_range = keys_of<Tag>(values + i, n, keys, range) && in_range;
+    histogram.add_keys(keys, n, range);
+  }
+  return in_range;
+}
+
+// The histogram keys of n values (FastModeHistogram::key_of of histogram_pattern) and their
+// range; false if a value lies outside fp16's finite range, ±65504 (fast mode's condition for the
+// unique path; an fp16 block always lies inside).
+template <class Tag>
+bool ScalarBlockClusterer::keys_of(const typename Tag::Storage* values, std::size_t n,
+                                   std::uint16_t* keys, KeyRange& range) const {
+  if constexpr (Tag::dtype == DType::F16 || Tag::dtype == DType::BF16) {
+    range = kernels_->keys_of_halves(values, n, keys);
+    return Tag::dtype == DType::F16 || n == 0 ||
+           (range.min >= kLowestHalfRangeBf16Key && range.max <= kHighestHalfRangeBf16Key);
+  } else if constexpr (Tag::dtype == DType::F32) {
+    bool in_range = true;
+    range = kernels_->keys_of_floats(values, n, keys, &in_range);
+    return in_range;
+  } else {  // F64: one rounding to fp16, no kernel
+    bool in_range = true;
+    range = {0xFFFFFFFFu, 0u};
+    for (std::size_t i = 0; i < n; ++i) {
+      in_range = in_range && std::fabs(values[i]) <= kHalfMax;
+      const std::uint32_t key = FastModeHistogram::key_of(histogram_pattern<Tag>(values[i]));
+      keys[i] = static_cast<std::uint16_t>(key);
+      range.min = std::min(range.min, key);
+      range.max = std::max(range.max, key);
+    }
+    return in_range;
+  }
 }
 
 template <class Tag>
@@ -184,38 +239,46 @@ void ScalarBlockClusterer::sum_sensitivity_per_value(const ScalarBlockTask& task
   });
 }
 
-// Writes every element's index; unless the histogram already measured the block, also sums
-// (W − Ŵ)² and W² on the way (with per-channel scale the backend measures instead, as Ŵ needs
-// the scale).
-template <class Tag, class IndexOf>
+// Writes every element's index, a tile at a time (assign_tile(values, indices, n)); unless the
+// histogram already measured the block, also sums (W − Ŵ)² and W² on the way, in the kernels'
+// fixed lane order (with per-channel scale the backend measures instead, as Ŵ needs the scale).
+template <class Tag, class AssignTile>
 void ScalarBlockClusterer::assign(const ScalarBlockTask& task, ScalarBlockOutcome& outcome,
-                                  IndexOf&& index_of) {
+                                  AssignTile&& assign_tile) {
   const auto* values = static_cast<const typename Tag::Storage*>(task.values);
+  const auto for_each_tile = [&](std::uint64_t begin, std::uint64_t end, auto&& visit) {
+    task.block.for_each_span_between(begin, end, [&](std::uint64_t start, std::uint64_t stop) {
+      for (std::uint64_t i = start; i < stop; i += kTile) {
+        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kTile, stop - i));
+        assign_tile(values + i, task.indices + i, n);
+        visit(i, n);
+      }
+    });
+  };
   if (outcome.measured || !task.measure) {
     over_chunks(task, [&](unsigned, std::size_t, std::uint64_t begin, std::uint64_t end) {
-      task.block.for_each_between(begin, end,
-                                  [&](std::uint64_t i) { task.indices[i] = index_of(values[i]); });
+      for_each_tile(begin, end, [](std::uint64_t, std::size_t) {});
     });
     return;
   }
   const auto* lut = static_cast<const typename Tag::Storage*>(task.lut);
+  lut_values_.resize(std::size_t{1} << task.n_bits);
+  for (std::size_t i = 0; i < lut_values_.size(); ++i)
+    lut_values_[i] = Tag::Format::to_double(lut[i]);
   const std::size_t chunks =
       static_cast<std::size_t>((task.block.size() + kChunkElements - 1) / kChunkElements);
   chunk_sse_.assign(chunks, 0.0);
   chunk_sq_norm_.assign(chunks, 0.0);
   over_chunks(task, [&](unsigned, std::size_t chunk, std::uint64_t begin, std::uint64_t end) {
-    double sse = 0.0;
-    double sq_norm = 0.0;
-    task.block.for_each_between(begin, end, [&](std::uint64_t i) {
-      const std::uint8_t index = index_of(values[i]);
-      task.indices[i] = index;
-      const double value = Tag::Format::to_double(values[i]);
-      const double error = value - Tag::Format::to_double(lut[index]);
-      sse += error * error;
-      sq_norm += value * value;
+    ErrorLanes lanes{};
+    double tile_values[kTile];
+    for_each_tile(begin, end, [&](std::uint64_t first, std::size_t n) {
+      for (std::size_t i = 0; i < n; ++i)
+        tile_values[i] = Tag::Format::to_double(values[first + i]);
+      kernels_->add_errors(tile_values, task.indices + first, lut_values_.data(), n, lanes);
     });
-    chunk_sse_[chunk] = sse;
-    chunk_sq_norm_[chunk] = sq_norm;
+    chunk_sse_[chunk] = sum_lanes(lanes.sse);
+    chunk_sq_norm_[chunk] = sum_lanes(lanes.sq_norm);
   });
   // In chunk order; one chunk's sum is the whole block's, as when blocks were never split.
   outcome.sse = std::accumulate(chunk_sse_.begin(), chunk_sse_.end(), 0.0);
@@ -328,6 +391,10 @@ void ScalarBlockClusterer::solve_all_values(const ScalarBlockTask& task, Laps& l
   upper_.clear();
   for (std::size_t end : ends_)
     upper_.push_back(sorted_[end - 1]);
+  std::size_t padded = 1;
+  while (padded < upper_.size())
+    padded *= 2;
+  upper_.resize(padded, std::numeric_limits<double>::infinity());
 }
 
 template <class Tag>
