@@ -29,6 +29,9 @@ std::unique_ptr<Backend> make_cuda_backend(int threads, int device = 0) {
 
 // One CUDA backend per selected device, behind one that shares the batches among them.
 std::unique_ptr<Backend> make_cuda_backends(int threads, const std::string& devices) {
+  // Without a device, why there is none says more than any device list could.
+  if (cuda::device_count() == 0)
+    throw Error("the CUDA backend cannot run: " + cuda::device_unusable_reason());
   const std::vector<int> selected = parse_device_list(devices, cuda::device_count());
   if (selected.size() == 1)
     return make_cuda_backend(threads, selected.front());
