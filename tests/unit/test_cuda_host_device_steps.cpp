@@ -110,8 +110,12 @@ void device_unique_values(const std::vector<std::uint32_t>& histogram, bool bf16
   for (std::uint32_t t = 0; t < kThreads; ++t) {
     cuda::emit_unique_values(
         histogram.data() + t * kKeys, 1, t * kKeys, kKeys, bf16, table, first_starts[t],
-        first_index[t], points.data(),
-        [&](std::uint32_t index, double count, bool) { weights[index] += count; });
+        first_index[t], points.data(), [&](std::uint32_t index, double count, bool started) {
+          // The kernel stores a starting share and adds a continuing one: a value must start in
+          // exactly one range, before any range that continues it.
+          EXPECT_EQ(weights[index] == 0.0, started) << "value " << index << ", range " << t;
+          weights[index] += count;
+        });
   }
 }
 
