@@ -12,8 +12,8 @@ namespace {
 __global__ void __launch_bounds__(kHistogramThreads)
     histogram_kernel(const DeviceRequest* requests, const DeviceProblem* problems,
                      const HistogramChunk* chunks) {
-  extern __shared__ std::uint32_t shared_counts[];
-  histogram_body(DeviceThread{}, requests, problems, chunks, shared_counts);
+  __shared__ HistogramShared shared;
+  histogram_body(DeviceThread{}, requests, problems, chunks, shared);
 }
 
 }  // namespace
@@ -23,11 +23,7 @@ void launch_histograms(const DeviceRequest* requests, const DeviceProblem* probl
                        cudaStream_t stream) {
   if (chunk_count == 0)
     return;
-  KMLUT_CUDA_CHECK(cudaFuncSetAttribute(histogram_kernel,
-                                        cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                        static_cast<int>(kHistogramSharedBytes)));
-  histogram_kernel<<<chunk_count, kHistogramThreads, kHistogramSharedBytes, stream>>>(
-      requests, problems, chunks);
+  histogram_kernel<<<chunk_count, kHistogramThreads, 0, stream>>>(requests, problems, chunks);
   KMLUT_CUDA_CHECK(cudaGetLastError());
 }
 

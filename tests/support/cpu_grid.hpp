@@ -6,7 +6,6 @@
 #pragma once
 
 #include <condition_variable>
-#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -85,11 +84,5 @@ void run_grid(unsigned blocks, unsigned threads, Body&& body) {
   for (std::thread& thread : pool)
     thread.join();
 }
-
-// Shared memory of a runtime size (a kernel's dynamic shared memory), for run_grid.
-template <std::size_t kBytes>
-struct DynamicShared {
-  alignas(16) unsigned char bytes[kBytes];
-};
 
 }  // namespace kmlut::testing_support

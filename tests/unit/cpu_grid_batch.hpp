@@ -143,13 +143,11 @@ class CpuGridBatch {
                                   cuda::per_channel_scale_body(at, requests, rows, shared);
                                 });
     const auto* chunks = device_at<const cuda::HistogramChunk>(layout_.histogram_chunks);
-    using HistogramShared = DynamicShared<cuda::kHistogramSharedBytes>;
-    run_grid<HistogramShared>(
-        static_cast<unsigned>(layout_.histogram_chunk_count), cuda::kHistogramThreads,
-        [&](const CpuThread& at, HistogramShared& shared) {
-          cuda::histogram_body(at, requests, problems, chunks,
-                               reinterpret_cast<std::uint32_t*>(shared.bytes));
-        });
+    run_grid<cuda::HistogramShared>(static_cast<unsigned>(layout_.histogram_chunk_count),
+                                    cuda::kHistogramThreads,
+                                    [&](const CpuThread& at, cuda::HistogramShared& shared) {
+                                      cuda::histogram_body(at, requests, problems, chunks, shared);
+                                    });
     run_grid<cuda::UniquePointsShared>(static_cast<unsigned>(layout_.problem_count),
                                        cuda::kUniquePointsThreads,
                                        [&](const CpuThread& at, cuda::UniquePointsShared& shared) {

@@ -153,8 +153,8 @@ std::vector<Case> ragged_cases() {
   return cases;
 }
 
-// One large per-tensor F16 request: two histogram chunks, both counting privately in shared
-// memory, one with a short tail chunk that counts straight to device memory.
+// One large per-tensor F16 request: one or two histogram chunks, each long enough to count
+// privately in shared memory (the ragged cases' small blocks count straight to device memory).
 Case large_case(std::int64_t rows, std::int64_t cols, int n_bits, unsigned seed) {
   Case c;
   c.weight = make_tensor(DType::F16, {rows, cols},
@@ -243,6 +243,40 @@ TEST(CudaGridKernels, ChunkedPrivateHistogramsMatchTheCpuBackend) {
   std::vector<Case> cases;
   cases.push_back(large_case(256, 300, 4, 21));  // 76,800 elements: 65,528 + 11,272
   cases.push_back(large_case(128, 160, 3, 22));  // 20,480: one private chunk
+  expect_grid_matches_cpu(cases, 0, 1);
+}
+
+// A chunk's private counters cover only its most frequent high bytes (kernels/bodies/
+// histogram_body.hpp): a first chunk of one value only (65,528 counts of one key, near a 16-bit
+// counter's limit), then chunks where two thirds of the elements share one value and the rest
+// spread over nearly every high byte, so that many keys go straight to device memory. Both
+// per tensor and in blocks whose chunks are too short to count privately.
+Case skewed_wide_case(DType dtype, Granularity granularity, unsigned seed) {
+  constexpr std::int64_t kRows = 512;
+  constexpr std::int64_t kCols = 300;  // 153,600 elements: 65,528 + 65,528 + 22,544 per tensor
+  std::mt19937 generator(seed);
+  std::uniform_real_distribution<double> exponent(-13.0, 15.0);  // within fp16's normal range
+  std::vector<double> values(static_cast<std::size_t>(kRows * kCols));
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const double wide = (i % 2 == 0 ? 1.0 : -1.0) * std::exp2(exponent(generator));
+    values[i] = i < cuda::kHistogramChunkElements || i % 3 != 0 ? 0.375 : wide;
+  }
+  Case c;
+  c.weight = make_tensor(dtype, {kRows, kCols}, values);
+  c.request.name = "skewed" + std::to_string(seed);
+  c.request.spec.n_bits = 4;
+  c.request.spec.granularity = granularity;
+  c.request.enable_fast_kmeans_mode = true;
+  c.request.rounding_precision = 3;
+  return c;
+}
+
+TEST(CudaGridKernels, SkewedAndWideHistogramsMatchTheCpuBackend) {
+  std::vector<Case> cases;
+  cases.push_back(skewed_wide_case(DType::F16, Granularity::per_tensor(), 31));
+  cases.push_back(skewed_wide_case(DType::BF16, Granularity::per_tensor(), 32));
+  cases.push_back(skewed_wide_case(DType::F32, Granularity::per_grouped_channel(0, 16), 33));
+  cases.push_back(skewed_wide_case(DType::F16, Granularity::per_grouped_channel(0, 64), 34));
   expect_grid_matches_cpu(cases, 0, 1);
 }
 

@@ -88,7 +88,8 @@ void device_unique_values(const std::vector<std::uint32_t>& histogram, bool bf16
   constexpr std::uint32_t kKeys = numeric::kPatternKeys / kThreads;
   std::vector<cuda::KeyRangeSummary> summaries(kThreads);
   for (std::uint32_t t = 0; t < kThreads; ++t)
-    summaries[t] = cuda::summarize_keys(histogram.data(), t * kKeys, kKeys, bf16, table);
+    summaries[t] =
+        cuda::summarize_keys(histogram.data() + t * kKeys, 1, t * kKeys, kKeys, bf16, table);
   std::vector<bool> first_starts(kThreads);
   std::vector<std::uint32_t> first_index(kThreads);
   bool before_present = false;
@@ -107,9 +108,14 @@ void device_unique_values(const std::vector<std::uint32_t>& histogram, bool bf16
   points.assign(total, 0.0);
   weights.assign(total, 0.0);
   for (std::uint32_t t = 0; t < kThreads; ++t) {
-    cuda::emit_unique_values(histogram.data(), t * kKeys, kKeys, bf16, table, first_starts[t],
-                             first_index[t], points.data(),
-                             [&](std::uint32_t index, double count) { weights[index] += count; });
+    cuda::emit_unique_values(
+        histogram.data() + t * kKeys, 1, t * kKeys, kKeys, bf16, table, first_starts[t],
+        first_index[t], points.data(), [&](std::uint32_t index, double count, bool started) {
+          // The kernel stores a starting share and adds a continuing one: a value must start in
+          // exactly one range, before any range that continues it.
+          EXPECT_EQ(weights[index] == 0.0, started) << "value " << index << ", range " << t;
+          weights[index] += count;
+        });
   }
 }
 
