@@ -4,6 +4,7 @@
 #include <string>
 #include <thread>
 
+#include "host/backends/request_subset.hpp"
 #include "host/scheduling/cost_balance.hpp"
 #include "kmlut/error.hpp"
 
@@ -49,7 +50,7 @@ class MultiDeviceBackend final : public Backend {
           continue;
         threads.emplace_back([&, d] {
           try {
-            run_share(*backends_[d].backend, requests, indices[d], results);
+            run_request_subset(*backends_[d].backend, requests, indices[d], results);
           } catch (...) {
             errors[d] = std::current_exception();
           }
@@ -68,19 +69,6 @@ class MultiDeviceBackend final : public Backend {
   }
 
  private:
-  // Each thread writes only its own requests' results.
-  static void run_share(Backend& backend, const std::vector<PalettizeRequest>& requests,
-                        const std::vector<std::size_t>& indices,
-                        std::vector<PalettizeResult>& results) {
-    std::vector<PalettizeRequest> subset;
-    subset.reserve(indices.size());
-    for (std::size_t i : indices)
-      subset.push_back(requests[i]);
-    std::vector<PalettizeResult> done = backend.run_batch(subset);
-    for (std::size_t k = 0; k < indices.size(); ++k)
-      results[indices[k]] = std::move(done[k]);
-  }
-
   std::vector<DeviceBackend> backends_;
 };
 

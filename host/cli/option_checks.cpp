@@ -14,11 +14,11 @@ void add_backend_options(CLI::App& command, std::string& backend, int& threads) 
       ->check(CLI::NonNegativeNumber);
 }
 
-void add_devices_option(CLI::App& command, std::string& devices) {
+void add_devices_option(CLI::App& command, std::string& devices, const std::string& several) {
   command.add_option("--devices", devices,
                      "CUDA devices for the cuda and auto backends: \"all\" or numbers like "
-                     "\"0,1\" (default: device 0); several share the work by estimated cost, "
-                     "with one device's bytes");
+                     "\"0,1\" (default: device 0); " +
+                         several);
 }
 
 CLI::Validator preset_name() {

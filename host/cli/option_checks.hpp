@@ -12,8 +12,9 @@ namespace kmlut::cli {
 // Registers --backend (auto, cpu or cuda) and --threads (0 = all cores).
 void add_backend_options(CLI::App& command, std::string& backend, int& threads);
 
-// Registers --devices: the CUDA devices, "all" or numbers like "0,1" (default: device 0).
-void add_devices_option(CLI::App& command, std::string& devices);
+// Registers --devices: the CUDA devices, "all" or numbers like "0,1" (default: device 0);
+// `several` ends its help with what the command does with several of them.
+void add_devices_option(CLI::App& command, std::string& devices, const std::string& several);
 
 // A preset name the library knows; the list lives with the presets.
 CLI::Validator preset_name();

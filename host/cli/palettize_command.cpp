@@ -209,7 +209,9 @@ void add_palettize_command(CLI::App& app) {
       ->required();
   add_config_options(*command, options->config);
   add_backend_options(*command, options->backend, options->threads);
-  add_devices_option(*command, options->devices);
+  add_devices_option(*command, options->devices,
+                     "several share the work by estimated cost, with one device's bytes (not "
+                     "with mpirun: each rank takes its node-local GPU)");
   command->add_option("--seed", options->seed, "seed of the vector path's k-means++");
   command->add_option("--report", options->report, "write a JSON report to this file");
   command->add_option("--html", options->html,

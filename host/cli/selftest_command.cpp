@@ -76,7 +76,7 @@ void add_selftest_command(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "selftest", "Check a backend against the CPU backend, bit for bit, on every device path");
   add_backend_options(*command, options->backend, options->threads);
-  add_devices_option(*command, options->devices);
+  add_devices_option(*command, options->devices, "several are probed one after the other");
   command->callback([options] { run_selftest(*options); });
 }
 

@@ -14,6 +14,7 @@
 #include "kernels/cuda_api.hpp"
 #include "kmlut/error.hpp"
 #include "tests/gpu/require_gpu.hpp"
+#include "tests/unit/same_result.hpp"
 #include "tests/unit/scalar_reference.hpp"
 
 namespace kmlut {
@@ -71,37 +72,14 @@ std::vector<PalettizeRequest> requests_of(const std::vector<Case>& cases) {
   return requests;
 }
 
-void expect_identical(const PalettizeResult& gpu, const PalettizeResult& cpu,
-                      const std::string& label) {
-  ASSERT_EQ(gpu.palettized, cpu.palettized) << label;
-  ASSERT_EQ(gpu.skip_reason, cpu.skip_reason) << label;
-  EXPECT_EQ(gpu.lut_dtype, cpu.lut_dtype) << label;
-  EXPECT_EQ(gpu.lut_shape, cpu.lut_shape) << label;
-  EXPECT_EQ(gpu.num_luts, cpu.num_luts) << label;
-  EXPECT_EQ(gpu.lut, cpu.lut) << label << ": LUT bytes";
-  EXPECT_EQ(gpu.index_shape, cpu.index_shape) << label;
-  EXPECT_EQ(gpu.indices, cpu.indices) << label << ": indices";
-  EXPECT_EQ(gpu.packed_indices, cpu.packed_indices) << label << ": packed indices";
-  EXPECT_EQ(gpu.scale_shape, cpu.scale_shape) << label;
-  EXPECT_EQ(gpu.scale, cpu.scale) << label << ": scale bytes";
-  EXPECT_EQ(gpu.unique_path_blocks, cpu.unique_path_blocks) << label;
-  // Sums over millions of terms in another order: equal to the last few bits.
-  EXPECT_NEAR(gpu.sse, cpu.sse, 1e-12 * cpu.sse + 1e-300) << label << ": SSE";
-  EXPECT_NEAR(gpu.weight_sq_norm, cpu.weight_sq_norm, 1e-12 * cpu.weight_sq_norm) << label;
-}
-
 void expect_backends_agree(Backend& gpu, const std::vector<Case>& cases) {
   const std::vector<PalettizeRequest> requests = requests_of(cases);
   const std::vector<PalettizeResult> expected = make_cpu_backend()->run_batch(requests);
   const std::vector<PalettizeResult> got = gpu.run_batch(requests);
   ASSERT_EQ(got.size(), expected.size());
   for (std::size_t i = 0; i < got.size(); ++i) {
-    const PalettizeRequest& r = requests[i];
-    expect_identical(got[i], expected[i],
-                     r.name + " (" + std::string(dtype_name(r.weight.dtype)) + ", " +
-                         std::to_string(r.spec.n_bits) + " bits" +
-                         (r.spec.enable_per_channel_scale ? ", scale" : "") +
-                         (r.enable_fast_kmeans_mode ? ", fast" : "") + ")");
+    testing_support::expect_same_result(got[i], expected[i],
+                                        testing_support::request_label(requests[i]));
   }
 }
 

@@ -20,6 +20,7 @@
 #include "kmlut/numeric/rounding.hpp"
 #include "tests/support/cpu_grid.hpp"
 #include "tests/unit/cpu_grid_batch.hpp"
+#include "tests/unit/same_result.hpp"
 #include "tests/unit/scalar_reference.hpp"
 
 namespace kmlut {
@@ -178,27 +179,9 @@ std::vector<PalettizeRequest> requests_of(std::vector<Case>& cases) {
 
 void expect_identical(const PalettizeResult& grid, const PalettizeResult& cpu,
                       const PalettizeRequest& request) {
-  const std::string label = request.name + " (" + std::string(dtype_name(request.weight.dtype)) +
-                            ", " + std::to_string(request.spec.n_bits) + " bits" +
-                            (request.spec.enable_per_channel_scale ? ", scale" : "") +
-                            (request.enable_fast_kmeans_mode ? ", fast" : "") + ")";
-  ASSERT_TRUE(grid.palettized) << label;
+  const std::string label = testing_support::request_label(request);
   ASSERT_TRUE(cpu.palettized) << label << ": " << cpu.skip_reason;
-  EXPECT_EQ(grid.lut_dtype, cpu.lut_dtype) << label;
-  EXPECT_EQ(grid.lut_shape, cpu.lut_shape) << label;
-  EXPECT_EQ(grid.num_luts, cpu.num_luts) << label;
-  EXPECT_EQ(grid.lut, cpu.lut) << label << ": LUT bytes";
-  EXPECT_EQ(grid.lut_scale, cpu.lut_scale) << label << ": LUT scale bytes";
-  EXPECT_EQ(grid.lut_zero_point, cpu.lut_zero_point) << label << ": LUT zero points";
-  EXPECT_EQ(grid.index_shape, cpu.index_shape) << label;
-  EXPECT_EQ(grid.indices, cpu.indices) << label << ": indices";
-  EXPECT_EQ(grid.packed_indices, cpu.packed_indices) << label << ": packed indices";
-  EXPECT_EQ(grid.scale_shape, cpu.scale_shape) << label;
-  EXPECT_EQ(grid.scale, cpu.scale) << label << ": scale bytes";
-  EXPECT_EQ(grid.unique_path_blocks, cpu.unique_path_blocks) << label;
-  // The same terms summed in another order: equal to the last few bits.
-  EXPECT_NEAR(grid.sse, cpu.sse, 1e-12 * cpu.sse + 1e-300) << label << ": SSE";
-  EXPECT_NEAR(grid.weight_sq_norm, cpu.weight_sq_norm, 1e-12 * cpu.weight_sq_norm) << label;
+  testing_support::expect_same_result(grid, cpu, label);
 }
 
 void expect_requests_match_cpu(const std::vector<PalettizeRequest>& requests,

@@ -11,6 +11,7 @@
 #include "host/backends/cuda/batch_layout.hpp"
 #include "host/backends/cuda/tensor_pieces.hpp"
 #include "tests/unit/cpu_grid_batch.hpp"
+#include "tests/unit/same_result.hpp"
 #include "tests/unit/scalar_reference.hpp"
 
 namespace kmlut {
@@ -105,23 +106,6 @@ BackendRun run_like_the_cuda_backend(const std::vector<PalettizeRequest>& reques
   return run;
 }
 
-void expect_identical(const PalettizeResult& got, const PalettizeResult& cpu,
-                      const std::string& label) {
-  ASSERT_TRUE(got.palettized) << label;
-  EXPECT_EQ(got.lut_shape, cpu.lut_shape) << label;
-  EXPECT_EQ(got.num_luts, cpu.num_luts) << label;
-  EXPECT_EQ(got.lut, cpu.lut) << label << ": LUT bytes";
-  EXPECT_EQ(got.index_shape, cpu.index_shape) << label;
-  EXPECT_EQ(got.indices, cpu.indices) << label << ": indices";
-  EXPECT_EQ(got.packed_indices, cpu.packed_indices) << label << ": packed indices";
-  EXPECT_EQ(got.scale_shape, cpu.scale_shape) << label;
-  EXPECT_EQ(got.scale, cpu.scale) << label << ": scale bytes";
-  EXPECT_EQ(got.unique_path_blocks, cpu.unique_path_blocks) << label;
-  // The same terms summed in another order (chunk by chunk, piece after piece): the last bits.
-  EXPECT_NEAR(got.sse, cpu.sse, 1e-12 * cpu.sse) << label << ": SSE";
-  EXPECT_NEAR(got.weight_sq_norm, cpu.weight_sq_norm, 1e-12 * cpu.weight_sq_norm) << label;
-}
-
 void expect_pieces_match_the_cpu(std::vector<Case>& cases, std::size_t large,
                                  std::size_t expected_on_cpu, std::size_t least_pieces) {
   const std::vector<PalettizeRequest> requests = requests_of(cases);
@@ -130,8 +114,10 @@ void expect_pieces_match_the_cpu(std::vector<Case>& cases, std::size_t large,
   const std::vector<PalettizeResult> cpu = make_cpu_backend(1)->run_batch(requests);
   EXPECT_EQ(run.on_cpu.size(), expected_on_cpu);
   EXPECT_GE(run.pieces, least_pieces);
-  for (std::size_t i = 0; i < requests.size(); ++i)
-    expect_identical(run.results[i], cpu[i], requests[i].name);
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    ASSERT_TRUE(cpu[i].palettized) << requests[i].name << ": " << cpu[i].skip_reason;
+    testing_support::expect_same_result(run.results[i], cpu[i], requests[i].name);
+  }
 }
 
 TEST(TensorPieces, GroupedRowsInPiecesMatchTheCpuBackend) {
@@ -158,6 +144,25 @@ TEST(TensorPieces, GroupedInputChannelsAreGatheredAndScatteredBack) {
   cases.push_back(make_case("conv", DType::F16, {6, 16, 3, 3},
                             Granularity::per_grouped_channel(1, 2), 3, false, 5));
   expect_pieces_match_the_cpu(cases, 0, 0, 4);
+}
+
+// The device paths beside the unique one: quantized LUTs (a scale and zero point per LUT, which
+// the assembly must gather piece after piece as it gathers the LUTs) and the all-values path.
+TEST(TensorPieces, QuantizedLutsInPiecesMatchTheCpuBackend) {
+  std::vector<Case> cases;
+  cases.push_back(make_case("quantized rows", DType::F16, {32, 48},
+                            Granularity::per_grouped_channel(0, 2), 4, true, 11));
+  cases[0].request.spec.lut_qspec = LutQSpec{LutDType::UInt8, QScheme::Asymmetric};
+  expect_pieces_match_the_cpu(cases, 0, 0, 2);
+}
+
+TEST(TensorPieces, AllValuesBlocksInPiecesMatchTheCpuBackend) {
+  std::vector<Case> cases;
+  cases.push_back(make_case("all-values rows", DType::F32, {24, 40},
+                            Granularity::per_grouped_channel(0, 2), 3, false, 12));
+  cases[0].request.enable_fast_kmeans_mode = false;
+  cases[0].request.spec.lut_qspec = LutQSpec{};
+  expect_pieces_match_the_cpu(cases, 0, 0, 2);
 }
 
 TEST(TensorPieces, APieceFlaggedByTheDeviceSendsTheWholeTensorToTheCpu) {

@@ -61,16 +61,6 @@ double mean_variance(const VectorPoints& points, const ChunkRunner& runner) {
   return variance / static_cast<double>(d);
 }
 
-struct FarPoint {
-  float distance;
-  std::size_t index;
-};
-
-// Farthest first; the lowest index among equal distances.
-bool farther(const FarPoint& a, const FarPoint& b) {
-  return a.distance > b.distance || (a.distance == b.distance && a.index < b.index);
-}
-
 // A point that changed cluster in the last assignment.
 struct Move {
   std::uint32_t point;
@@ -472,6 +462,10 @@ class LloydRun {
 };
 
 }  // namespace
+
+bool farther(const FarPoint& a, const FarPoint& b) {
+  return a.distance > b.distance || (a.distance == b.distance && a.index < b.index);
+}
 
 double lloyd_tolerance(const VectorPoints& points, const LloydOptions& options,
                        const ChunkRunner& runner) {

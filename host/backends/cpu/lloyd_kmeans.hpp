@@ -48,6 +48,16 @@ struct LloydFit {
 double lloyd_tolerance(const VectorPoints& points, const LloydOptions& options,
                        const ChunkRunner& runner = run_serially);
 
+// A point as a donor for an empty cluster: its squared distance to its centre.
+struct FarPoint {
+  float distance;
+  std::size_t index;
+};
+
+// The order in which empty clusters take their donors: farthest first, the lowest index among
+// equal distances (the CUDA backend's device fit relocates by it too).
+bool farther(const FarPoint& a, const FarPoint& b);
+
 // The run with the lowest inertia; k must not exceed the number of points.
 LloydFit fit_lloyd_kmeans(const VectorPoints& points, const LloydOptions& options,
                           const ChunkRunner& runner = run_serially);

@@ -13,6 +13,7 @@
 #include "host/backends/cuda/tensor_pieces.hpp"
 #include "host/backends/cuda/two_slot_schedule.hpp"
 #include "host/backends/cuda/vector_fit_driver.hpp"
+#include "host/backends/request_subset.hpp"
 #include "kernels/cuda_api.hpp"
 #include "kernels/cuda_check.cuh"
 #include "kmlut/error.hpp"
@@ -81,8 +82,8 @@ class CudaBackend final : public Backend {
       throw;
     }
     pieces.assemble(results, for_cpu);
-    run_subset(*vector_, requests, vector_fits, results);
-    run_subset(*cpu_, requests, for_cpu, results);
+    run_request_subset(*vector_, requests, vector_fits, results);
+    run_request_subset(*cpu_, requests, for_cpu, results);
     return results;
   }
 
@@ -93,20 +94,6 @@ class CudaBackend final : public Backend {
                      std::vector<PalettizeResult>& results, std::vector<std::size_t>& for_cpu) {
     run_through_two_slots(batches, slots_,
                           [&](BatchSlot& slot) { slot.collect(results, for_cpu, timings_); });
-  }
-
-  static void run_subset(Backend& backend, const std::vector<PalettizeRequest>& requests,
-                         const std::vector<std::size_t>& indices,
-                         std::vector<PalettizeResult>& results) {
-    if (indices.empty())
-      return;
-    std::vector<PalettizeRequest> subset;
-    subset.reserve(indices.size());
-    for (std::size_t i : indices)
-      subset.push_back(requests[i]);
-    std::vector<PalettizeResult> done = backend.run_batch(subset);
-    for (std::size_t i = 0; i < indices.size(); ++i)
-      results[indices[i]] = std::move(done[i]);
   }
 
   int device_;

@@ -42,7 +42,7 @@ std::string device_path_gap(const PalettizeRequest& request) {
     return "a block layout the device does not walk";
   const PalettizationSpec& spec = request.spec;
   if (spec.cluster_dim > 1)
-    return "vector palettization runs on the CPU";
+    return "vector palettization is not a scalar batch (its fits run through vector_fit_driver)";
   if (request.sensitivity.data != nullptr && !usable_sensitivity(request))
     return "the CPU backend reports the unusable sensitivity";
   return {};

@@ -184,6 +184,10 @@ PalettizeResult assemble_pieces(const SplitTensor& tensor,
     const TensorPiece& piece = tensor.pieces[p];
     const PalettizeResult& part = *parts[p];
     result.lut.insert(result.lut.end(), part.lut.begin(), part.lut.end());
+    // With lut_qspec, one scale and zero point per LUT, in the LUTs' order.
+    result.lut_scale.insert(result.lut_scale.end(), part.lut_scale.begin(), part.lut_scale.end());
+    result.lut_zero_point.insert(result.lut_zero_point.end(), part.lut_zero_point.begin(),
+                                 part.lut_zero_point.end());
     // Pieces split the grouped axis; with scale that is axis 0, so the rows follow in order.
     result.scale.insert(result.scale.end(), part.scale.begin(), part.scale.end());
     const std::uint64_t run = piece.blocks * runs.run_length;

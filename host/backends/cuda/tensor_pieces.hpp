@@ -78,9 +78,9 @@ class TensorPieces {
   std::vector<std::vector<const DeviceJob*>> batches_;
 };
 
-// The one result of a tensor from its pieces' results, in piece order: LUTs, indices and scale put
-// back where the tensor's blocks lie, the indices packed over the whole tensor, the error sums
-// added piece after piece.
+// The one result of a tensor from its pieces' results, in piece order: LUTs (with lut_qspec their
+// scales and zero points), indices and scale put back where the tensor's blocks lie, the indices
+// packed over the whole tensor, the error sums added piece after piece.
 PalettizeResult assemble_pieces(const SplitTensor& tensor,
                                 const std::vector<const PalettizeResult*>& piece_results);
 

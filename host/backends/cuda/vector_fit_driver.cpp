@@ -15,16 +15,6 @@ namespace {
 // Points per block of the nearest-centre launch: eight per thread.
 constexpr std::uint32_t kTilePoints = 8 * kNearestCentreThreads;
 
-struct FarPoint {
-  float distance;
-  std::uint32_t index;
-};
-
-// The CPU's order for relocation donors: farthest first, the lowest index among equal distances.
-bool farther(const FarPoint& a, const FarPoint& b) {
-  return a.distance > b.distance || (a.distance == b.distance && a.index < b.index);
-}
-
 // One problem's device state, reused by every run of the fit.
 class DeviceLloydRun {
  public:
@@ -238,16 +228,16 @@ class DeviceLloydRun {
     std::vector<double> sums(std::size_t{k_} * row_);
     device_.download(labels.data(), labels_, n_);
     device_.download(sums.data(), problem_.sums, sums.size() * sizeof(double));
-    std::vector<FarPoint> far(n_);
+    std::vector<cpu::FarPoint> far(n_);
     for (std::uint32_t i = 0; i < n_; ++i) {
       far[i] = {numeric::squared_distance(host_.point(i), &centres_[labels[i] * d_], problem_.d),
                 i};
     }
     const std::size_t keep = std::min<std::size_t>(empty.size(), far.size());
     std::partial_sort(far.begin(), far.begin() + static_cast<std::ptrdiff_t>(keep), far.end(),
-                      farther);
+                      cpu::farther);
     for (std::size_t e = 0; e < keep; ++e) {
-      const std::uint32_t p = far[e].index;
+      const auto p = static_cast<std::uint32_t>(far[e].index);
       const std::uint32_t from = labels[p];
       const std::uint32_t to = empty[e];
       const float* x = host_.point(p);
