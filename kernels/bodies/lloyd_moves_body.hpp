@@ -52,10 +52,6 @@ KMLUT_HD inline std::uint32_t moves_in(const LloydMoveList& list, std::uint32_t 
   return count;
 }
 
-struct AddCounts {
-  KMLUT_HD std::uint32_t operator()(std::uint32_t a, std::uint32_t b) const { return a + b; }
-};
-
 // Block b counts the moves of chunk b.
 template <unsigned kThreads, class Thread>
 KMLUT_HD void lloyd_count_moves_body(const Thread& at, const LloydMoveList& list,
@@ -64,7 +60,7 @@ KMLUT_HD void lloyd_count_moves_body(const Thread& at, const LloydMoveList& list
   std::uint32_t end = 0;
   thread_run<kThreads>(at, list.n, begin, end);
   const std::uint32_t total =
-      block_reduce<kThreads>(at, moves_in(list, begin, end), AddCounts{}, shared.scan);
+      block_reduce<kThreads>(at, moves_in(list, begin, end), IntegerSum{}, shared.scan);
   if (at.thread() == 0)
     list.chunk_moves[at.block()] = total;
 }
@@ -89,7 +85,7 @@ KMLUT_HD void lloyd_write_moves_body(const Thread& at, const LloydMoveList& list
   std::uint32_t end = 0;
   thread_run<kThreads>(at, list.n, begin, end);
   const ScanResult<std::uint32_t> place =
-      block_exclusive_scan<kThreads>(at, moves_in(list, begin, end), 0u, AddCounts{}, shared.scan);
+      block_exclusive_scan<kThreads>(at, moves_in(list, begin, end), 0u, IntegerSum{}, shared.scan);
   std::uint32_t next = list.chunk_moves[at.block()] + place.before;
   for (std::uint32_t i = begin; i < end; ++i) {
     const std::uint8_t to = list.labels[i];

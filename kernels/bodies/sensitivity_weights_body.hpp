@@ -27,10 +27,6 @@ struct SensitivityShared {
   std::uint32_t tile_value[kSensitivityThreads];  // each tile element's unique value
 };
 
-struct AddElementCounts {
-  KMLUT_HD std::uint64_t operator()(std::uint64_t a, std::uint64_t b) const { return a + b; }
-};
-
 // The index of an element's clustered value among the problem's ascending unique values (it is
 // one of them: the unique values were made from the same patterns).
 template <class Format>
@@ -66,7 +62,7 @@ KMLUT_HD void start_value_cursors(const Thread& at, const DeviceProblem& problem
   for (std::uint32_t v = first; v < end; ++v)
     own += static_cast<std::uint64_t>(problem.point_weights[v]);
   std::uint64_t start = block_exclusive_scan<kSensitivityThreads>(at, own, std::uint64_t{0},
-                                                                  AddElementCounts{}, shared.starts)
+                                                                  IntegerSum{}, shared.starts)
                             .before;
   for (std::uint32_t v = first; v < end; ++v) {
     cursors[v] = start;

@@ -42,10 +42,6 @@ struct KeepLater {
   }
 };
 
-struct AddCounts {
-  KMLUT_HD std::uint32_t operator()(std::uint32_t a, std::uint32_t b) const { return a + b; }
-};
-
 struct UniquePointsShared {
   std::uint32_t tile_counts[kTileKeysPerThread * kTileRowWords];
   union {
@@ -80,7 +76,7 @@ KMLUT_HD void unique_points_body(const Thread& at, const DeviceRequest* requests
     const bool first_starts =
         summary.any && (!before.present || summary.first_value != before.value);
     const ScanResult<std::uint32_t> numbering = block_exclusive_scan<kUniquePointsThreads>(
-        at, summary.inner_starts + (first_starts ? 1u : 0u), 0u, AddCounts{}, shared.scans.count);
+        at, summary.inner_starts + (first_starts ? 1u : 0u), 0u, IntegerSum{}, shared.scans.count);
     std::uint32_t continued_index = 0;
     double continued_weight = 0.0;  // this thread's share of a value started before its keys
     emit_unique_values(counts, kTileRowWords, first_key, kTileKeysPerThread, bf16,

@@ -26,6 +26,14 @@ using ReduceScratch = RakeScratch<kThreads, T>;
 template <unsigned kThreads, class T>
 using ScanScratch = RakeScratch<kThreads, T>;
 
+// Integer addition for the collectives: counts and offsets, exact in any order.
+struct IntegerSum {
+  template <class T>
+  KMLUT_HD T operator()(T a, T b) const {
+    return a + b;
+  }
+};
+
 template <class T>
 struct ScanResult {
   T before;  // op over the lanes before this one (`identity` for lane 0)
